@@ -1,0 +1,295 @@
+"""Use cases over the log itself: show, verify, checkpoint, prove, rebuild."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Connection
+
+from inwriting.app.context import App
+from inwriting.app.setup import log_signer
+from inwriting.domain.model import State
+from inwriting.errors import InvalidInput, InwritingError, NotFound, VerificationError
+from inwriting.record import merkle
+from inwriting.record.canonical import parse
+from inwriting.record.checkpoint import Checkpoint, open_checkpoint, sign_checkpoint
+from inwriting.record.envelope import SignedEvent, hash_ref
+from inwriting.record.note import NoteVerifier
+from inwriting.record.verifier import LogVerifier, VerifiedLog
+from inwriting.storage import store as st
+from inwriting.storage.projections import load_state, replace_all
+
+Progress = Callable[[int, int], None]  # (done, total)
+
+
+# ---- show --------------------------------------------------------------------------------------
+
+
+def show(app: App, start: int = 0, limit: int | None = None) -> Iterator[dict[str, Any]]:
+    """The events in log order, as plain dicts (streamed)."""
+    if start < 0:
+        raise InvalidInput("--from must not be negative")
+    with app.store.read() as conn:
+        stop = None if limit is None else start + limit
+        for entry in st.iter_entries(conn, start, stop):
+            event = parse(entry.event_bytes, what=f"event {entry.seq}")
+            yield {"seq": entry.seq, "time": entry.time, "type": entry.type, "actor": event["actor"],
+                   "track": entry.track, "process": entry.process, "id": event["id"],
+                   "body": event["body"], "leaf_hash": hash_ref(entry.leaf_hash)}
+
+
+# ---- verify ------------------------------------------------------------------------------------
+
+
+@dataclass
+class VerifyReport:
+    size: int
+    root: str
+    checkpoints: int
+    latest_checkpoint: int | None
+    uncovered: int
+    nodes: int
+    seconds: float
+    warnings: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"ok": True, **self.__dict__}
+
+
+class _NodeChecker:
+    """Compares the Merkle nodes a verification recomputes with the stored ones, in batches."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self.buffer: list[tuple[merkle.NodeKey, bytes]] = []
+        self.count = 0
+
+    def add(self, node: merkle.NodeKey, digest: bytes) -> None:
+        self.buffer.append((node, digest))
+        if len(self.buffer) >= 2000:
+            self.flush()
+
+    def flush(self) -> None:
+        batch, self.buffer = self.buffer, []
+        get = st.node_getter(self.conn, [[node for node, _ in batch]])
+        for node, digest in batch:
+            where = f"Merkle node (level {node[0]}, index {node[1]})"
+            try:
+                stored = get(node)
+            except KeyError:
+                raise VerificationError("is missing from the database", where=where) from None
+            if stored != digest:
+                raise VerificationError(f"stored hash {stored.hex()} differs from the recomputed"
+                                        f" {digest.hex()}", where=where)
+        self.count += len(batch)
+
+
+def verify(app: App, progress: Progress | None = None) -> VerifyReport:
+    """Every signature, the chain, every Merkle node and checkpoint, and the projections."""
+    started = time.perf_counter()
+    with app.store.read() as conn:
+        head = st.head(conn)
+        stored_cps = {cp.size: cp for cp in st.checkpoints(conn)}
+        nodes = _NodeChecker(conn)
+        verifier = LogVerifier(full_fold=True, on_node=nodes.add)
+        try:
+            roots = _stream_log(conn, verifier, head.size, set(stored_cps), progress)
+            result = verifier.finish()
+        finally:
+            verifier.close()
+        nodes.flush()
+        _check_head(head, result)
+        stored_nodes = st.count_nodes(conn)
+        if stored_nodes != nodes.count:
+            raise VerificationError(f"the database holds {stored_nodes} Merkle nodes, the log makes"
+                                    f" {nodes.count}", where="log_nodes")
+        _check_checkpoints(result.state, stored_cps, roots)
+        _check_projections(load_state(conn), result.state)
+    latest = max(stored_cps) if stored_cps else None
+    report = VerifyReport(result.size, result.root.hex(), len(stored_cps), latest,
+                          result.size - (latest or 0), nodes.count, time.perf_counter() - started)
+    if latest is None:
+        report.warnings.append("no checkpoint yet: run `inwriting checkpoint`")
+    elif report.uncovered:
+        report.warnings.append(f"{report.uncovered} events after the latest checkpoint")
+    return report
+
+
+def _stream_log(conn: Connection, verifier: LogVerifier, total: int, cp_sizes: set[int],
+                progress: Progress | None) -> dict[int, bytes]:
+    roots: dict[int, bytes] = {}
+    if 0 in cp_sizes:
+        roots[0] = merkle.EMPTY_ROOT
+    for entry in st.iter_entries(conn):
+        where = f"event {entry.seq}"
+        if entry.seq != verifier.head.size:
+            raise VerificationError(f"the log skips from {verifier.head.size - 1} to {entry.seq}",
+                                    where=where)
+        try:
+            signed = SignedEvent.from_parts(entry.event_bytes, entry.signature, strict=False)
+        except InwritingError as exc:
+            raise VerificationError(f"stored event cannot be read: {exc.message}", where=where) from exc
+        if merkle.leaf_hash(signed.leaf_data) != entry.leaf_hash:
+            raise VerificationError("stored leaf hash does not match the event and signature", where=where)
+        _check_columns(entry, signed)
+        verifier.add(signed)
+        size = verifier.frontier.size
+        if size in cp_sizes:
+            roots[size] = verifier.frontier.root()
+        if progress is not None and (size % 1000 == 0 or size == total):
+            progress(size, total)
+    return roots
+
+
+def _check_columns(entry: st.StoredEntry, signed: SignedEvent) -> None:
+    event = signed.event
+    stored = (entry.seq, entry.type, entry.time, entry.actor_party, entry.key_id, entry.track)
+    signed_values = (event.seq, event.type, event.time, event.actor.party, event.actor.key_id, event.track)
+    if stored != signed_values:
+        raise VerificationError(f"index columns {stored} differ from the signed event {signed_values}",
+                                where=f"event {entry.seq}")
+
+
+def _check_head(head: Any, result: VerifiedLog) -> None:
+    if (head.size, head.leaf) != (result.size, result.head.leaf):
+        raise VerificationError(f"the stored head says {head.size} events ending in {head.leaf.hex()},"
+                                f" the log has {result.size} ending in {result.head.leaf.hex()}",
+                                where="log_head")
+
+
+def _check_checkpoints(state: State, stored: dict[int, st.StoredCheckpoint], roots: dict[int, bytes]) -> None:
+    if not stored:
+        return
+    if not state.log_vkey:
+        raise VerificationError("checkpoints exist but the log has no genesis", where="checkpoints")
+    verifier = NoteVerifier.from_vkey(state.log_vkey)
+    for size, cp in sorted(stored.items()):
+        where = f"checkpoint at size {size}"
+        try:
+            opened = open_checkpoint(cp.note, verifier, origin=state.origin)
+        except InwritingError as exc:
+            raise VerificationError(exc.message, where=f"{where} ({exc.where or 'note'})") from exc
+        if size not in roots:
+            raise VerificationError("is beyond the end of the log", where=where)
+        if (opened.size, opened.root) != (size, roots[size]) or cp.root != roots[size]:
+            raise VerificationError(f"signs root {opened.root.hex()} for size {opened.size}; the log's root"
+                                    f" at {size} is {roots[size].hex()}", where=where)
+
+
+def _check_projections(projected: State, folded: State) -> None:
+    for name in ("parties", "keys", "processes", "tracks"):
+        have, want = getattr(projected, name), getattr(folded, name)
+        for key in sorted(set(have) | set(want)):
+            if have.get(key) != want.get(key):
+                raise VerificationError(f"projection differs from the log: stored {have.get(key)!r},"
+                                        f" the log says {want.get(key)!r}", where=f"{name} {key}")
+    if (projected.origin, projected.log_vkey) != (folded.origin, folded.log_vkey):
+        raise VerificationError("origin or log key differs from the genesis event", where="log_meta")
+
+
+# ---- checkpoints and proofs ----------------------------------------------------------------------
+
+
+def checkpoint(app: App) -> st.StoredCheckpoint:
+    """Sign a checkpoint for the current size (or return the one that already covers it)."""
+    signer = log_signer(app)
+    with app.store.write() as writer:
+        size = writer.head.size
+        latest = st.latest_checkpoint(writer.conn)
+        if latest is not None and latest.size == size:
+            return latest
+        root = writer.root()
+        note = sign_checkpoint(Checkpoint(signer.name, size, root), signer)
+        created = app.now()
+        writer.add_checkpoint(size, root, note, created)
+        return st.StoredCheckpoint(size, root, note, created)
+
+
+@dataclass(frozen=True)
+class InclusionProof:
+    index: int
+    size: int
+    leaf_hash: bytes
+    root: bytes
+    path: list[bytes]
+    checkpoint: str | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"index": self.index, "size": self.size, "leaf_hash": self.leaf_hash.hex(),
+                "root": self.root.hex(), "path": [h.hex() for h in self.path], "checkpoint": self.checkpoint}
+
+
+@dataclass(frozen=True)
+class ConsistencyProof:
+    old: int
+    new: int
+    old_root: bytes
+    new_root: bytes
+    path: list[bytes]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"old": self.old, "new": self.new, "old_root": self.old_root.hex(),
+                "new_root": self.new_root.hex(), "path": [h.hex() for h in self.path]}
+
+
+def _size_or_default(conn: Connection, size: int | None) -> int:
+    head = st.head(conn)
+    if size is None:
+        latest = st.latest_checkpoint(conn)
+        return latest.size if latest is not None else head.size
+    if not 0 <= size <= head.size:
+        raise InvalidInput(f"size {size} is outside the log (0..{head.size})")
+    return size
+
+
+def _checkpoint_note(conn: Connection, size: int) -> str | None:
+    for cp in st.checkpoints(conn):
+        if cp.size == size:
+            return cp.note
+    return None
+
+
+def prove_inclusion(app: App, index: int, size: int | None = None) -> InclusionProof:
+    with app.store.read() as conn:
+        size = _size_or_default(conn, size)
+        if not 0 <= index < size:
+            raise NotFound(f"event {index} is not in a tree of size {size}")
+        ranges = merkle.inclusion_path_ranges(index, size)
+        get = st.node_getter(conn, [merkle.needed_nodes(ranges), merkle.root_nodes(size), [(0, index)]])
+        proof = InclusionProof(index, size, get((0, index)), merkle.root_from(size, get),
+                               merkle.inclusion_proof(index, size, get), _checkpoint_note(conn, size))
+    merkle.verify_inclusion(proof.leaf_hash, index, size, proof.path, proof.root)
+    return proof
+
+
+def prove_consistency(app: App, old: int, new: int) -> ConsistencyProof:
+    with app.store.read() as conn:
+        head = st.head(conn)
+        if not 0 < old <= new <= head.size:
+            raise InvalidInput(f"need 0 < OLD <= NEW <= {head.size}; got {old} and {new}")
+        ranges = merkle.consistency_proof_ranges(old, new)
+        get = st.node_getter(conn, [merkle.needed_nodes(ranges), merkle.root_nodes(old),
+                                    merkle.root_nodes(new)])
+        proof = ConsistencyProof(old, new, merkle.root_from(old, get), merkle.root_from(new, get),
+                                 merkle.consistency_proof(old, new, get))
+    merkle.verify_consistency(old, new, proof.old_root, proof.new_root, proof.path)
+    return proof
+
+
+# ---- rebuild -----------------------------------------------------------------------------------
+
+
+def rebuild(app: App, progress: Progress | None = None) -> VerifiedLog:
+    """Recreate every projection table from the log alone (verifying it on the way)."""
+    with app.store.write() as writer:
+        verifier = LogVerifier(full_fold=True)
+        try:
+            _stream_log(writer.conn, verifier, writer.head.size, set(), progress)
+            result = verifier.finish()
+        finally:
+            verifier.close()
+        replace_all(writer.conn, result.state)
+    return result

@@ -1,0 +1,91 @@
+"""What every command shares: the --db/--keystore/--json options, one error path, and output."""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Annotated, Any, ParamSpec, TypeVar
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+from inwriting.app.context import App
+from inwriting.errors import InwritingError
+
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
+
+DbOption = Annotated[
+    str | None,
+    typer.Option("--db", help="Database path or URL (default ./inwriting.db; env INWRITING_DATABASE_URL).",
+                 envvar="INWRITING_DATABASE_URL", show_envvar=False),
+]
+KeystoreOption = Annotated[
+    str | None,
+    typer.Option("--keystore", help="Directory of private keys (default ./inwriting-keys; env INWRITING_KEYSTORE).",
+                 envvar="INWRITING_KEYSTORE", show_envvar=False),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def reports_errors(fn: Callable[P, R]) -> Callable[P, R]:
+    """Turn our errors into one line on stderr (and an envelope on stdout with --json), exit 1."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return fn(*args, **kwargs)
+        except InwritingError as exc:
+            if kwargs.get("as_json"):
+                emit_json({"ok": False, "error": exc.to_dict()})
+            err.print(f"[bold red]error:[/] {exc}", highlight=False, markup=True)
+            raise typer.Exit(1) from None
+
+    return wrapper
+
+
+def open_app(db: str | None, keystore: str | None = None) -> App:
+    return App.open(db, keystore)
+
+
+@contextmanager
+def app_for(db: str | None, keystore: str | None = None) -> Iterator[App]:
+    app = open_app(db, keystore)
+    try:
+        yield app
+    finally:
+        app.close()
+
+
+def emit_json(document: Any) -> None:
+    sys.stdout.write(json.dumps(document, ensure_ascii=False, indent=2) + "\n")
+
+
+def say(message: str) -> None:
+    """A human message: on stderr, so stdout stays clean for data."""
+    err.print(message, highlight=False)
+
+
+@contextmanager
+def progress_bar(description: str, *, as_json: bool, unit_bytes: bool = False) -> Iterator[
+        Callable[[int, int], None] | None]:
+    """A Rich progress bar on a terminal; nothing when piped or printing JSON."""
+    if as_json or not err.is_terminal:
+        yield None
+        return
+    with Progress(TextColumn("[bold]{task.description}"), BarColumn(),
+                  TextColumn("{task.percentage:>3.0f}%"), TimeRemainingColumn(), console=err,
+                  transient=True) as bar:
+        task = bar.add_task(description, total=None)
+
+        def update(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=max(total, 1))
+
+        yield update

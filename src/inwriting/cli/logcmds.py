@@ -1,0 +1,154 @@
+"""`inwriting log|checkpoint|prove|rebuild|export|verify`: read, prove and check the record."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from inwriting.app import bundles
+from inwriting.app import log as log_cases
+from inwriting.cli.common import DbOption, JsonOption, KeystoreOption, app_for, emit_json, out, \
+    progress_bar, reports_errors, say
+from inwriting.record.bundle import verify_bundle
+
+log_app = typer.Typer(help="Show and verify the signed event log.", no_args_is_help=True)
+prove_app = typer.Typer(help="Print RFC 9162 inclusion and consistency proofs.", no_args_is_help=True)
+
+
+@log_app.command("show")
+@reports_errors
+def log_show(
+    start: Annotated[int, typer.Option("--from", help="First event to show.")] = 0,
+    limit: Annotated[int | None, typer.Option("--limit", help="Show at most this many.")] = None,
+    db: DbOption = None, as_json: JsonOption = False,
+) -> None:
+    """The events, in log order."""
+    with app_for(db) as app:
+        if as_json:  # stream one JSON document without holding the log in memory
+            sys.stdout.write('{"ok": true, "events": [')
+            for i, event in enumerate(log_cases.show(app, start, limit)):
+                sys.stdout.write(("," if i else "") + "\n  " + json.dumps(event, ensure_ascii=False))
+            sys.stdout.write("\n]}\n")
+            return
+        table = Table("seq", "time (UTC)", "type", "actor", "track", "what", title="Log")
+        for event in log_cases.show(app, start, limit):
+            body = event["body"]
+            what = ", ".join(f"{k}={v}" for k, v in body.items() if k not in ("proof", "public_key", "operator"))
+            table.add_row(str(event["seq"]), event["time"][:19].replace("T", " "), event["type"],
+                          event["actor"]["party"], event["track"] or "", what)
+        out.print(table)
+
+
+@log_app.command("verify")
+@reports_errors
+def log_verify(db: DbOption = None, as_json: JsonOption = False) -> None:
+    """Check signatures, chain, Merkle nodes, checkpoints and projections."""
+    with app_for(db) as app, progress_bar("verifying log", as_json=as_json) as progress:
+        report = log_cases.verify(app, progress)
+    if as_json:
+        emit_json(report.to_json())
+        return
+    say(f"[green]ok[/]: {report.size} events, root {report.root}, {report.checkpoints} checkpoints,"
+        f" {report.nodes} Merkle nodes, projections match ({report.seconds:.2f} s)")
+    for warning in report.warnings:
+        say(f"[yellow]note:[/] {warning}")
+
+
+@log_app.command("rebuild")
+@reports_errors
+def log_rebuild(db: DbOption = None, as_json: JsonOption = False) -> None:
+    """Recreate every projection table from the log alone."""
+    with app_for(db) as app, progress_bar("rebuilding", as_json=as_json) as progress:
+        result = log_cases.rebuild(app, progress)
+    if as_json:
+        emit_json({"ok": True, "size": result.size, "root": result.root.hex()})
+    else:
+        say(f"rebuilt projections from {result.size} events")
+
+
+def checkpoint(db: DbOption = None, keystore: KeystoreOption = None, as_json: JsonOption = False) -> None:
+    """Sign and print a checkpoint (C2SP signed note) for the log as it stands."""
+    with app_for(db, keystore) as app:
+        cp = log_cases.checkpoint(app)
+    if as_json:
+        emit_json({"ok": True, "size": cp.size, "root": cp.root.hex(), "note": cp.note})
+    else:
+        sys.stdout.write(cp.note)
+
+
+@prove_app.command("inclusion")
+@reports_errors
+def prove_inclusion(
+    index: Annotated[int, typer.Argument(metavar="N", help="The event (leaf index).")],
+    size: Annotated[int | None, typer.Option("--size", help="Tree size (default: latest checkpoint).")] = None,
+    db: DbOption = None, as_json: JsonOption = False,
+) -> None:
+    """Prove that event N is in the tree of the given size."""
+    with app_for(db) as app:
+        proof = log_cases.prove_inclusion(app, index, size)
+    if as_json:
+        emit_json({"ok": True, **proof.to_json()})
+        return
+    out.print(f"leaf {proof.index} in tree of size {proof.size}")
+    out.print(f"leaf hash {proof.leaf_hash.hex()}\nroot      {proof.root.hex()}\naudit path:")
+    for h in proof.path:
+        out.print(f"  {h.hex()}")
+    if proof.checkpoint:
+        out.print("signed checkpoint:\n" + proof.checkpoint.rstrip("\n"))
+
+
+@prove_app.command("consistency")
+@reports_errors
+def prove_consistency(
+    old: Annotated[int, typer.Argument(metavar="OLD")],
+    new: Annotated[int, typer.Argument(metavar="NEW")],
+    db: DbOption = None, as_json: JsonOption = False,
+) -> None:
+    """Prove that the tree of size OLD is a prefix of the tree of size NEW."""
+    with app_for(db) as app:
+        proof = log_cases.prove_consistency(app, old, new)
+    if as_json:
+        emit_json({"ok": True, **proof.to_json()})
+        return
+    out.print(f"consistency {proof.old} -> {proof.new}")
+    out.print(f"old root {proof.old_root.hex()}\nnew root {proof.new_root.hex()}\nproof:")
+    for h in proof.path:
+        out.print(f"  {h.hex()}")
+
+
+def export(
+    bundle: Annotated[Path, typer.Argument(metavar="BUNDLE", help="File to write (.gz to compress).")],
+    process: Annotated[str, typer.Option("--process", help="The process to export.")],
+    db: DbOption = None, keystore: KeystoreOption = None, as_json: JsonOption = False,
+) -> None:
+    """Write one file that proves the process's record offline."""
+    with app_for(db, keystore) as app:
+        report = bundles.export(app, bundle, process)
+    if as_json:
+        emit_json({"ok": True, **report.to_json()})
+    else:
+        say(f"wrote {bundle}: {report.events} events in full, {report.hidden} as leaf hashes, checkpoint at"
+            f" size {report.checkpoint_size}. Check it anywhere with `inwriting verify {bundle}`.")
+
+
+def verify(
+    bundle: Annotated[Path, typer.Argument(metavar="BUNDLE")],
+    log_key: Annotated[str | None, typer.Option("--log-key", help="Trust only this log verifier key.")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Verify a bundle with no database and no network."""
+    with progress_bar(f"verifying {bundle.name}", as_json=as_json) as progress:
+        report = verify_bundle(bundle, trusted_log_key=log_key, progress=progress)
+    if as_json:
+        emit_json(report.to_json())
+        return
+    say(f"[green]ok[/]: {report.size} leaves ({report.events} events checked, {report.hidden} hidden),"
+        f" {report.checkpoints} checkpoints, root {report.root}")
+    say(f"log {report.origin}, key {report.log_key} ({report.seconds:.2f} s)")
+    if log_key is None:
+        say("[yellow]note:[/] pass --log-key to pin the log's key; without it the bundle vouches for itself")

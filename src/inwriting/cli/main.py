@@ -1,0 +1,74 @@
+"""The `inwriting` command: a thin layer over the application services."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from inwriting import __version__
+from inwriting.app import setup
+from inwriting.cli import logcmds
+from inwriting.cli.common import DbOption, JsonOption, KeystoreOption, emit_json, reports_errors, say
+from inwriting.cli.registry import key_app, party_app, process_app, track_app
+
+app = typer.Typer(
+    name="inwriting",
+    help="The system of record for written commitments between parties.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(party_app, name="party")
+app.add_typer(key_app, name="key")
+app.add_typer(process_app, name="process")
+app.add_typer(track_app, name="track")
+app.add_typer(logcmds.log_app, name="log")
+app.add_typer(logcmds.prove_app, name="prove")
+app.command("checkpoint")(reports_errors(logcmds.checkpoint))
+app.command("export")(reports_errors(logcmds.export))
+app.command("verify")(reports_errors(logcmds.verify))
+app.command("rebuild")(reports_errors(logcmds.log_rebuild))
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"inwriting {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="Print the version and exit.")] = False,
+) -> None:
+    """Every proposal, answer and signature as a signed event in an append-only Merkle log."""
+
+
+@app.command("init")
+@reports_errors
+def init(
+    db: DbOption = None, keystore: KeystoreOption = None,
+    origin: Annotated[str | None, typer.Option("--origin", help="Log name for checkpoints.")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Create or migrate the database (default ./inwriting.db) and start the log."""
+    result = setup.init(db, keystore, origin=origin)
+    if as_json:
+        emit_json({"ok": True, **result.to_json()})
+        return
+    if result.created:
+        say(f"created the log {result.origin} in {result.database}")
+        say(f"log verifier key (give it to anyone who verifies): {result.log_key}")
+        say(f"operator and log private keys: {result.keystore}")
+    else:
+        say(f"database {result.database} is at schema {result.revision}"
+            + (f" (migrated from {result.revision_before})" if result.revision_before != result.revision else ""))
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,228 @@
+"""State is a pure fold over events: `apply(state, event) -> state`, refusing what the rules forbid.
+
+`authorise` says which key must have signed an event; the record layer checks the signature itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+from inwriting.domain import events as ev
+from inwriting.domain.events import Event, PartyId
+from inwriting.domain.model import GROUP_KINDS, PARTY_KINDS, Key, Party, Process, State, Track
+from inwriting.domain.text import check_id, check_text
+from inwriting.errors import Conflict, InvalidInput, NotFound, RecordError, Refused
+
+
+def authorise(state: State, event: Event) -> Key:
+    """The key that must have signed `event`: known, owned by the actor, active at its position."""
+    if event.type == ev.GENESIS:
+        if event.seq != 0:
+            raise RecordError("log.genesis can only be the first event", where=f"event {event.seq}")
+        operator = _body_dict(event, "operator")
+        return Key(str(operator.get("key_id")), ev.OPERATOR, str(operator.get("public_key")), -1)
+    if event.seq == 0:
+        raise RecordError("the first event of a log must be log.genesis", where="event 0")
+    key = state.keys.get(event.actor.key_id)
+    where = f"event {event.seq} ({event.type})"
+    if key is None:
+        raise RecordError(f"signed with unknown key {event.actor.key_id}", where=where)
+    if key.party != event.actor.party:
+        raise RecordError(f"key {key.key_id} belongs to {key.party}, not to {event.actor.party}", where=where)
+    if key.revoked_seq is not None:
+        raise RecordError(f"key {key.key_id} of {key.party} was revoked at event {key.revoked_seq}", where=where)
+    return key
+
+
+def apply(state: State, event: Event) -> State:
+    """The state after `event`, or a domain error saying why the event is not allowed."""
+    handler = _HANDLERS.get(event.type)
+    if handler is None:
+        raise RecordError(f"unknown event type {event.type!r}", where=f"event {event.seq}")
+    if event.type != ev.GENESIS:
+        authorise(state, event)
+    return replace(handler(state, event), size=event.seq + 1)
+
+
+def fold(events: Iterable[Event], state: State | None = None) -> State:
+    result = state or State()
+    for event in events:
+        result = apply(result, event)
+    return result
+
+
+def _body_dict(event: Event, name: str) -> Mapping[str, Any]:
+    value = event.body.get(name)
+    if not isinstance(value, dict):
+        raise InvalidInput(f"{event.type}: body.{name} must be an object")
+    return value
+
+
+def _body_str(event: Event, name: str) -> str:
+    value = event.body.get(name)
+    if not isinstance(value, str):
+        raise InvalidInput(f"{event.type}: body.{name} must be text")
+    return value
+
+
+def _body_list(event: Event, name: str) -> list[str]:
+    value = event.body.get(name, [])
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise InvalidInput(f"{event.type}: body.{name} must be a list of texts")
+    return list(value)
+
+
+def _require_operator(event: Event) -> None:
+    if event.actor.party != ev.OPERATOR:
+        raise Refused(f"only the instance operator may record {event.type}", where=f"event {event.seq}")
+
+
+def _genesis(state: State, event: Event) -> State:
+    operator = _body_dict(event, "operator")
+    key = Key(str(operator["key_id"]), ev.OPERATOR, str(operator["public_key"]), event.seq)
+    if event.actor.key_id != key.key_id or event.actor.party != ev.OPERATOR:
+        raise RecordError("log.genesis must be signed by the operator key it names", where="event 0")
+    return replace(
+        state,
+        origin=_body_str(event, "origin"),
+        log_vkey=_body_str(event, "log_key"),
+        keys=state.keys.set(key.key_id, key),
+    )
+
+
+def _party_registered(state: State, event: Event) -> State:
+    _require_operator(event)
+    pid = PartyId(check_id(_body_str(event, "party"), what="party id"))
+    if pid in state.parties:
+        raise Conflict(f"party {pid} is already registered")
+    kind = _body_str(event, "kind")
+    if kind not in PARTY_KINDS:
+        raise InvalidInput(f"party kind must be one of {', '.join(PARTY_KINDS)}; got {kind!r}")
+    members = tuple(PartyId(m) for m in _body_list(event, "members"))
+    if members and kind not in GROUP_KINDS:
+        raise Refused(f"only an alliance or organisation has members; {pid} is a {kind}")
+    for member in members:
+        if member not in state.parties:
+            raise NotFound(f"member {member} of {pid} is not a registered party")
+        if member == pid:
+            raise Refused(f"{pid} cannot be a member of itself")
+    if len(set(members)) != len(members):
+        raise InvalidInput(f"members of {pid} are listed twice")
+    name = check_text(_body_str(event, "name"), what="party name", max_len=200)
+    party = Party(pid, name, kind, members, event.seq)
+    return replace(state, parties=state.parties.set(pid, party))
+
+
+def _key_added(state: State, event: Event) -> State:
+    pid = PartyId(_body_str(event, "party"))
+    if pid not in state.parties:
+        raise NotFound(f"party {pid} is not registered")
+    if event.actor.party not in (ev.OPERATOR, pid):
+        raise Refused(f"{event.actor.party} cannot add keys for {pid}")
+    key_id = _body_str(event, "key_id")
+    public_key = _body_str(event, "public_key")
+    if key_id in state.keys:
+        raise Conflict(f"key {key_id} is already registered")
+    key = Key(key_id, pid, public_key, event.seq)
+    return replace(state, keys=state.keys.set(key_id, key))
+
+
+def _key_revoked(state: State, event: Event) -> State:
+    pid = PartyId(_body_str(event, "party"))
+    key_id = _body_str(event, "key_id")
+    key = state.keys.get(key_id)
+    if key is None or key.party != pid:
+        raise NotFound(f"party {pid} has no key {key_id}")
+    if event.actor.party not in (ev.OPERATOR, pid):
+        raise Refused(f"{event.actor.party} cannot revoke keys of {pid}")
+    if key.revoked_seq is not None:
+        raise Conflict(f"key {key_id} was already revoked at event {key.revoked_seq}")
+    reason = check_text(_body_str(event, "reason"), what="reason", max_len=500)
+    revoked = replace(key, revoked_seq=event.seq, revoked_reason=reason)
+    return replace(state, keys=state.keys.set(key_id, revoked))
+
+
+def _process_created(state: State, event: Event) -> State:
+    _require_operator(event)
+    pid = check_id(_body_str(event, "process"), what="process id")
+    if pid in state.processes:
+        raise Conflict(f"process {pid} already exists")
+    title = check_text(_body_str(event, "title"), what="process title", max_len=300)
+    return replace(state, processes=state.processes.set(pid, Process(pid, title, event.seq)))
+
+
+def _track_created(state: State, event: Event) -> State:
+    _require_operator(event)
+    tid = check_id(_body_str(event, "track"), what="track id")
+    if tid in state.tracks:
+        raise Conflict(f"track {tid} already exists")
+    if event.track != tid:
+        raise InvalidInput("track.created must carry its own track id in the envelope")
+    process = _body_str(event, "process")
+    if process not in state.processes:
+        raise NotFound(f"process {process} does not exist")
+    parties = tuple(PartyId(p) for p in _body_list(event, "parties"))
+    if len(parties) < 2:
+        raise Refused("a track needs at least two parties")
+    if len(set(parties)) != len(parties):
+        raise InvalidInput(f"parties of track {tid} are listed twice")
+    for party in parties:
+        if party not in state.parties:
+            raise NotFound(f"party {party} is not registered")
+    forum = check_text(_body_str(event, "forum"), what="forum", max_len=300)
+    track = Track(tid, process, forum, parties, event.seq)
+    return replace(state, tracks=state.tracks.set(tid, track))
+
+
+_HANDLERS: dict[str, Callable[[State, Event], State]] = {
+    ev.GENESIS: _genesis,
+    ev.PARTY_REGISTERED: _party_registered,
+    ev.KEY_ADDED: _key_added,
+    ev.KEY_REVOKED: _key_revoked,
+    ev.PROCESS_CREATED: _process_created,
+    ev.TRACK_CREATED: _track_created,
+}
+
+
+@dataclass(frozen=True)
+class Refs:
+    """The entities an event names; the service loads just these before applying it."""
+
+    parties: frozenset[str] = frozenset()
+    keys: frozenset[str] = frozenset()
+    processes: frozenset[str] = frozenset()
+    tracks: frozenset[str] = frozenset()
+
+
+def references(event: Event) -> Refs:
+    body = event.body
+
+    def texts(*names: str) -> frozenset[str]:
+        found: set[str] = set()
+        for name in names:
+            value = body.get(name)
+            if isinstance(value, str):
+                found.add(value)
+            elif isinstance(value, list):
+                found.update(v for v in value if isinstance(v, str))
+        return frozenset(found)
+
+    tracks = texts("track") | ({event.track} if event.track else frozenset())
+    return Refs(
+        parties=texts("party", "members", "parties") | {event.actor.party},
+        keys=texts("key_id") | {event.actor.key_id},
+        processes=texts("process"),
+        tracks=tracks,
+    )
+
+
+def process_of(state: State, event: Event) -> str | None:
+    """The process an event belongs to (for export), if any."""
+    process = event.body.get("process")
+    if isinstance(process, str):
+        return process
+    if event.track and event.track in state.tracks:
+        return state.tracks[event.track].process
+    return None

@@ -1,0 +1,133 @@
+"""Tables, in SQLAlchemy Core. The log tables are the record; every other table is a projection
+that `inwriting rebuild` recreates from the log. Alembic migrations create exactly these.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+
+metadata = MetaData()
+
+# SQLite only treats INTEGER PRIMARY KEY as the rowid; keep the log's seq there.
+SeqType = BigInteger().with_variant(Integer(), "sqlite")
+
+log_entries = Table(
+    "log_entries",
+    metadata,
+    Column("seq", SeqType, primary_key=True, autoincrement=False),
+    Column("event_id", String(128), nullable=False, unique=True),
+    Column("type", String(64), nullable=False),
+    Column("time", String(32), nullable=False),
+    Column("actor_party", String(80), nullable=False),
+    Column("key_id", String(40), nullable=False),
+    Column("track", String(80), nullable=True, index=True),
+    Column("process", String(80), nullable=True, index=True),
+    Column("event_bytes", LargeBinary, nullable=False),
+    Column("signature", LargeBinary, nullable=False),
+    Column("leaf_hash", LargeBinary, nullable=False),
+)
+
+# Perfect subtree hashes: node (level, idx) covers leaves [idx*2^level, (idx+1)*2^level).
+log_nodes = Table(
+    "log_nodes",
+    metadata,
+    Column("level", Integer, primary_key=True, autoincrement=False),
+    Column("idx", BigInteger, primary_key=True, autoincrement=False),
+    Column("hash", LargeBinary, nullable=False),
+)
+
+# One row (id = 1): the tip of the log. Appends lock it (PostgreSQL) so the log stays one line.
+log_head = Table(
+    "log_head",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("size", BigInteger, nullable=False),
+    Column("leaf_hash", LargeBinary, nullable=False),
+    Column("time", String(32), nullable=False),
+)
+
+checkpoints = Table(
+    "checkpoints",
+    metadata,
+    Column("size", BigInteger, primary_key=True, autoincrement=False),
+    Column("root", LargeBinary, nullable=False),
+    Column("note", Text, nullable=False),
+    Column("created", String(32), nullable=False),
+)
+
+# Projections.
+log_meta = Table(
+    "log_meta",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("origin", String(200), nullable=False),
+    Column("log_vkey", String(300), nullable=False),
+)
+
+parties = Table(
+    "parties",
+    metadata,
+    Column("id", String(80), primary_key=True),
+    Column("name", String(400), nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("registered_seq", BigInteger, nullable=False),
+)
+
+party_members = Table(
+    "party_members",
+    metadata,
+    Column("party", String(80), ForeignKey("parties.id"), primary_key=True),
+    Column("position", Integer, primary_key=True, autoincrement=False),
+    Column("member", String(80), ForeignKey("parties.id"), nullable=False),
+)
+
+keys = Table(
+    "keys",
+    metadata,
+    Column("key_id", String(40), primary_key=True),
+    Column("party", String(80), nullable=False, index=True),
+    Column("public_key", String(60), nullable=False),
+    Column("added_seq", BigInteger, nullable=False),
+    Column("revoked_seq", BigInteger, nullable=True),
+    Column("revoked_reason", Text, nullable=True),
+)
+
+processes = Table(
+    "processes",
+    metadata,
+    Column("id", String(80), primary_key=True),
+    Column("title", String(600), nullable=False),
+    Column("created_seq", BigInteger, nullable=False),
+)
+
+tracks = Table(
+    "tracks",
+    metadata,
+    Column("id", String(80), primary_key=True),
+    Column("process", String(80), ForeignKey("processes.id"), nullable=False, index=True),
+    Column("forum", String(600), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("created_seq", BigInteger, nullable=False),
+)
+
+track_parties = Table(
+    "track_parties",
+    metadata,
+    Column("track", String(80), ForeignKey("tracks.id"), primary_key=True),
+    Column("position", Integer, primary_key=True, autoincrement=False),
+    Column("party", String(80), ForeignKey("parties.id"), nullable=False),
+)
+
+RECORD_TABLES = (log_entries, log_nodes, log_head, checkpoints)
+# Children before parents, so deletes in this order respect foreign keys.
+PROJECTION_TABLES = (track_parties, tracks, processes, keys, party_members, parties, log_meta)

@@ -1,0 +1,213 @@
+"""The one writer path to the database and the read helpers over the log.
+
+`Store.write()` opens a unit of work holding the log's write lock (SQLite BEGIN IMMEDIATE, PostgreSQL
+row lock on the head); an event, its Merkle nodes, its head update and its projection rows commit
+together or not at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, Engine, func, insert, select, tuple_, update
+from sqlalchemy.exc import OperationalError
+
+from inwriting.domain.fold import Refs
+from inwriting.domain.model import State
+from inwriting.errors import InwritingError, NotFound, RecordError
+from inwriting.record import merkle
+from inwriting.record.chain import ZERO_HASH, Head
+from inwriting.record.envelope import SignedEvent
+from inwriting.storage import projections
+from inwriting.storage import schema as t
+from inwriting.storage.engine import describe, is_sqlite, make_engine
+
+
+class StorageError(InwritingError):
+    code = "storage_error"
+    http_status = 503
+
+
+@dataclass(frozen=True)
+class StoredEntry:
+    seq: int
+    type: str
+    time: str
+    actor_party: str
+    key_id: str
+    track: str | None
+    process: str | None
+    event_bytes: bytes
+    signature: bytes
+    leaf_hash: bytes
+
+
+@dataclass(frozen=True)
+class StoredCheckpoint:
+    size: int
+    root: bytes
+    note: str
+    created: str
+
+
+class Store:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    @classmethod
+    def open(cls, db: str | None, *, must_exist: bool = True) -> Store:
+        store = cls(make_engine(db))
+        if must_exist:
+            store.require_schema()
+        return store
+
+    @property
+    def url(self) -> str:
+        return describe(str(self.engine.url.render_as_string(hide_password=False)))
+
+    def require_schema(self) -> None:
+        from inwriting.storage.migrate import head_revision, current_revision
+
+        try:
+            current = current_revision(self.engine)
+        except OperationalError as exc:
+            raise StorageError(f"cannot open the database at {self.url}: {exc.orig}") from exc
+        if current is None:
+            raise NotFound(f"no inwriting database at {self.url}; run `inwriting init` first")
+        if current != head_revision():
+            raise StorageError(f"the database at {self.url} needs migrating; run `inwriting init`")
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        with self.engine.connect() as conn:
+            conn = conn.execution_options(inwriting_readonly=True)
+            with conn.begin():
+                yield conn
+
+    @contextmanager
+    def write(self) -> Iterator[LogWriter]:
+        with self.engine.connect() as conn, conn.begin():
+            yield LogWriter(conn, lock=not is_sqlite(self.engine))
+
+
+class LogWriter:
+    """A unit of work that holds the log's write lock."""
+
+    def __init__(self, conn: Connection, *, lock: bool) -> None:
+        self.conn = conn
+        query = select(t.log_head).where(t.log_head.c.id == 1)
+        row = conn.execute(query.with_for_update() if lock else query).first()
+        if row is None:
+            self._head = Head()
+            self._has_head_row = False
+        else:
+            self._head = Head(row.size, row.leaf_hash, row.time)
+            self._has_head_row = True
+        self._frontier: merkle.Frontier | None = None
+
+    @property
+    def head(self) -> Head:
+        return self._head
+
+    def load(self, refs: Refs | None) -> State:
+        return projections.load_state(self.conn, refs)
+
+    def append(self, signed: SignedEvent, before: State, after: State, process: str | None) -> None:
+        """Write one verified event with its Merkle nodes, head and projection changes."""
+        event = signed.event
+        existing = self.conn.execute(
+            select(t.log_entries.c.seq).where(t.log_entries.c.event_id == event.id)
+        ).scalar_one_or_none()
+        if existing is not None:
+            raise RecordError(f"replayed: event id {event.id} is already in the log at seq {existing}",
+                              where=f"event {event.seq}")
+        leaf = signed.leaf_hash
+        self.conn.execute(insert(t.log_entries).values(
+            seq=event.seq, event_id=event.id, type=event.type, time=event.time,
+            actor_party=event.actor.party, key_id=event.actor.key_id, track=event.track, process=process,
+            event_bytes=signed.event_bytes, signature=signed.signature, leaf_hash=leaf))
+        nodes = self._get_frontier().append(leaf)
+        self.conn.execute(insert(t.log_nodes), [{"level": lv, "idx": ix, "hash": h} for (lv, ix), h in nodes])
+        projections.write_changes(self.conn, before, after)
+        self._set_head(self._head.advance(event, leaf))
+
+    def _get_frontier(self) -> merkle.Frontier:
+        if self._frontier is None:
+            self._frontier = merkle.Frontier.from_nodes(self._head.size, node_getter(self.conn, [
+                merkle.root_nodes(self._head.size)]))
+        return self._frontier
+
+    def _set_head(self, head: Head) -> None:
+        values = {"size": head.size, "leaf_hash": head.leaf, "time": head.time}
+        if self._has_head_row:
+            self.conn.execute(update(t.log_head).where(t.log_head.c.id == 1).values(**values))
+        else:
+            self.conn.execute(insert(t.log_head).values(id=1, **values))
+            self._has_head_row = True
+        self._head = head
+
+    def root(self) -> bytes:
+        return self._get_frontier().root()
+
+    def add_checkpoint(self, size: int, root: bytes, note: str, created: str) -> None:
+        self.conn.execute(insert(t.checkpoints).values(size=size, root=root, note=note, created=created))
+
+
+# ---- reads -------------------------------------------------------------------------------------
+
+
+def head(conn: Connection) -> Head:
+    row = conn.execute(select(t.log_head).where(t.log_head.c.id == 1)).first()
+    return Head(row.size, row.leaf_hash, row.time) if row else Head(0, ZERO_HASH, "")
+
+
+def node_getter(conn: Connection, node_lists: Sequence[Sequence[merkle.NodeKey]]) -> merkle.NodeGetter:
+    """Fetch every node the lists name in one query; the getter raises KeyError for a missing one."""
+    wanted = sorted({node for nodes in node_lists for node in nodes})
+    found: dict[merkle.NodeKey, bytes] = {}
+    key = tuple_(t.log_nodes.c.level, t.log_nodes.c.idx)
+    for i in range(0, len(wanted), 400):
+        rows = conn.execute(select(t.log_nodes).where(key.in_(wanted[i : i + 400])))
+        found.update(((row.level, row.idx), bytes(row.hash)) for row in rows)
+
+    def get(node: merkle.NodeKey) -> bytes:
+        try:
+            return found[node]
+        except KeyError:
+            raise KeyError(node) from None
+
+    return get
+
+
+def iter_entries(conn: Connection, start: int = 0, stop: int | None = None) -> Iterator[StoredEntry]:
+    query = select(t.log_entries).where(t.log_entries.c.seq >= start).order_by(t.log_entries.c.seq)
+    if stop is not None:
+        query = query.where(t.log_entries.c.seq < stop)
+    for row in conn.execution_options(yield_per=2000).execute(query):
+        yield StoredEntry(row.seq, row.type, row.time, row.actor_party, row.key_id, row.track, row.process,
+                          bytes(row.event_bytes), bytes(row.signature), bytes(row.leaf_hash))
+
+
+def checkpoints(conn: Connection) -> list[StoredCheckpoint]:
+    rows = conn.execute(select(t.checkpoints).order_by(t.checkpoints.c.size))
+    return [StoredCheckpoint(r.size, bytes(r.root), r.note, r.created) for r in rows]
+
+
+def latest_checkpoint(conn: Connection) -> StoredCheckpoint | None:
+    row = conn.execute(select(t.checkpoints).order_by(t.checkpoints.c.size.desc()).limit(1)).first()
+    return StoredCheckpoint(row.size, bytes(row.root), row.note, row.created) if row else None
+
+
+def iter_nodes(conn: Connection) -> Iterator[tuple[merkle.NodeKey, bytes]]:
+    query = select(t.log_nodes).order_by(t.log_nodes.c.level, t.log_nodes.c.idx)
+    for row in conn.execution_options(yield_per=5000).execute(query):
+        yield (row.level, row.idx), bytes(row.hash)
+
+
+def count_nodes(conn: Connection) -> int:
+    return int(conn.execute(select(func.count()).select_from(t.log_nodes)).scalar_one())
