@@ -54,7 +54,7 @@ class StepClock:
     """A clock that moves one second per reading, so event times are distinct and ordered."""
 
     def __init__(self) -> None:
-        self.moment = datetime(2026, 1, 1, tzinfo=UTC)
+        self.moment = datetime.now(UTC)
 
     def __call__(self) -> datetime:
         self.moment += timedelta(seconds=1)

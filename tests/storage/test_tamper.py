@@ -38,7 +38,7 @@ def stored(app: App, column: t.Column[bytes], where: object) -> bytes:  # type: 
         return bytes(conn.execute(select(column).where(where)).scalar_one())  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize("seq", [0, 3, 7, 11])
+@pytest.mark.parametrize("seq", [0, 3, 7, 10])
 @pytest.mark.parametrize("offset", [0, 17, -2])
 def test_changed_event_byte_is_named(record: App, seq: int, offset: int) -> None:
     where = t.log_entries.c.seq == seq
@@ -48,7 +48,7 @@ def test_changed_event_byte_is_named(record: App, seq: int, offset: int) -> None
         log_cases.verify(record)
 
 
-@pytest.mark.parametrize("seq", [0, 5, 11])
+@pytest.mark.parametrize("seq", [0, 5, 10])
 @pytest.mark.parametrize("offset", [0, 31, 63])
 def test_changed_signature_byte_is_named(record: App, seq: int, offset: int) -> None:
     where = t.log_entries.c.seq == seq

@@ -51,6 +51,7 @@ class Keystore:
     def staged(self, party: str, key: SigningKey, **extra: str) -> Iterator[Path]:
         """Write `key` to a temporary file; keep it only if the block completes without error."""
         final = self._path(party, key.key_id)
+        created_dir = not final.parent.exists()
         final.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         temp = final.with_suffix(".pending")
         payload = {"party": party, "key_id": key.key_id, "seed": key.seed.hex(), **extra}
@@ -63,5 +64,7 @@ class Keystore:
             yield final
         except BaseException:
             temp.unlink(missing_ok=True)
+            if created_dir and not any(final.parent.iterdir()):
+                final.parent.rmdir()
             raise
         os.replace(temp, final)

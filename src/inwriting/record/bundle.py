@@ -65,8 +65,8 @@ class Hidden:
         return {"seq": self.seq, "leaf": self.leaf_hash.hex()}
 
 
-def _open_write(path: Path) -> IO[bytes]:
-    if path.suffix == ".gz":
+def _open_write(path: Path, *, compress: bool) -> IO[bytes]:
+    if compress:
         return cast(IO[bytes], gzip.open(path, "wb", compresslevel=6))
     return open(path, "wb")  # noqa: SIM115
 
@@ -76,7 +76,7 @@ def write_bundle(path: Path, header: Header, entries: Iterable[Visible | Hidden]
     temp = path.with_name(path.name + ".partial")
     count = 0
     try:
-        with _open_write(temp) as out:
+        with _open_write(temp, compress=path.suffix == ".gz") as out:
             out.write(json.dumps(header.to_json(), ensure_ascii=False).encode() + b"\n")
             for entry in entries:
                 out.write(json.dumps(entry.line(), ensure_ascii=False).encode() + b"\n")
@@ -184,6 +184,17 @@ def _entry(number: int, obj: Any) -> Visible | Hidden:
         raise VerificationError(f"malformed entry: {exc}", where=where) from exc
 
 
+def _signed(number: int, entry: Visible) -> SignedEvent:
+    try:
+        signed = SignedEvent.from_parts(entry.event_bytes, entry.signature, strict=False)
+    except InwritingError as exc:
+        raise VerificationError(f"unreadable event: {exc}", where=f"line {number}") from exc
+    if signed.event.seq != entry.seq:
+        raise VerificationError(f"the line says seq {entry.seq}, the event {signed.event.seq}",
+                                where=f"line {number}")
+    return signed
+
+
 def verify_bundle(path: Path, *, trusted_log_key: str | None = None, progress: Progress | None = None,
                   workers: int | None = None) -> BundleReport:
     """Check every signature, the chain, the tree and the checkpoints; no database, no network."""
@@ -191,7 +202,7 @@ def verify_bundle(path: Path, *, trusted_log_key: str | None = None, progress: P
     if not path.is_file():
         raise InvalidInput(f"no bundle at {path}")
     reader = _Reader(path)
-    verifier = LogVerifier(full_fold=False, workers=workers)
+    verifier = LogVerifier(full_fold=False, workers=workers, locate=lambda seq: f", bundle line {seq + 2}")
     try:
         lines = reader.lines()
         first = next(lines, None)
@@ -201,21 +212,16 @@ def verify_bundle(path: Path, *, trusted_log_key: str | None = None, progress: P
         hidden = events = 0
         for number, obj in lines:
             entry = _entry(number, obj)
-            try:
-                if isinstance(entry, Hidden):
-                    verifier.add_hidden(entry.seq, entry.leaf_hash)
-                    hidden += 1
-                else:
-                    signed = SignedEvent.from_parts(entry.event_bytes, entry.signature, strict=False)
-                    if signed.event.seq != entry.seq:
-                        raise VerificationError(f"line says seq {entry.seq}, event says {signed.event.seq}")
-                    verifier.add(signed)
-                    events += 1
-            except InwritingError as exc:
-                raise VerificationError(exc.message, where=f"line {number}, {exc.where or 'entry'}") from exc
+            if isinstance(entry, Hidden):
+                verifier.add_hidden(entry.seq, entry.leaf_hash)
+                hidden += 1
+            else:
+                verifier.add(_signed(number, entry))
+                events += 1
             size = verifier.frontier.size
             cp = checkpoints.get(size)
             if cp is not None and cp.root != verifier.frontier.root():
+                verifier.drain()  # a bad signature names the changed event more precisely
                 raise VerificationError(f"the events do not hash to the signed root {cp.root.hex()}",
                                         where=f"checkpoint at size {size}")
             if progress is not None and number % 4096 == 0:

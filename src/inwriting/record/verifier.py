@@ -104,8 +104,10 @@ class LogVerifier:
     CHUNK = 512
 
     def __init__(self, *, full_fold: bool, workers: int | None = None,
-                 on_node: Callable[[merkle.NodeKey, bytes], None] | None = None) -> None:
+                 on_node: Callable[[merkle.NodeKey, bytes], None] | None = None,
+                 locate: Callable[[int], str] | None = None) -> None:
         self.full_fold = full_fold
+        self._locate = locate or (lambda seq: "")
         self.state = State()
         self.head = Head()
         self.frontier = merkle.Frontier()
@@ -118,7 +120,7 @@ class LogVerifier:
 
     def add(self, signed: SignedEvent) -> None:
         event = signed.event
-        where = f"event {event.seq} ({event.type}, id {event.id})"
+        where = f"event {event.seq} ({event.type}, id {event.id}{self._locate(event.seq)})"
         try:
             self.head.check_next(event)
             if event.type in _KEY_EVENTS:
@@ -129,6 +131,7 @@ class LogVerifier:
             else:
                 self.state = replace(self.state, size=event.seq + 1)
         except InwritingError as exc:
+            self.drain()  # an earlier event's bad signature is the better explanation, if there is one
             raise VerificationError(exc.message, where=where) from exc
         verifier = self._verifiers.get(key.key_id)
         if verifier is None:
@@ -140,10 +143,11 @@ class LogVerifier:
     def add_hidden(self, seq: int, leaf_hash: bytes) -> None:
         """An event the reader may not see: only its leaf hash, so the tree still verifies."""
         if seq != self.head.size:
-            raise VerificationError(f"hidden leaf carries seq {seq}, expected {self.head.size}",
-                                    where=f"leaf {seq}")
+            self.drain()
+            raise VerificationError(f"out of order: hidden leaf carries seq {seq}, expected {self.head.size}",
+                                    where=f"leaf {seq}{self._locate(seq)}")
         if len(leaf_hash) != merkle.HASH_SIZE:
-            raise VerificationError("a leaf hash has 32 bytes", where=f"leaf {seq}")
+            raise VerificationError("a leaf hash has 32 bytes", where=f"leaf {seq}{self._locate(seq)}")
         self.head = Head(seq + 1, leaf_hash, self.head.time)
         self._store_nodes(self.frontier.append(leaf_hash))
 
@@ -178,12 +182,15 @@ class LogVerifier:
             raise VerificationError("the signature does not verify (the event or its signature changed)",
                                     where=where)
 
+    def drain(self) -> None:
+        self._flush()
+        while self._pending:
+            self._raise_if_failed(self._pending.popleft().result())
+
     def finish(self) -> VerifiedLog:
         """Wait for every signature; the log up to here is authentic if this returns."""
         try:
-            self._flush()
-            while self._pending:
-                self._raise_if_failed(self._pending.popleft().result())
+            self.drain()
         finally:
             self.close()
         return VerifiedLog(self.head.size, self.frontier.root(), self.state, self.head)

@@ -7,7 +7,7 @@ together or not at all.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -166,7 +166,7 @@ def head(conn: Connection) -> Head:
     return Head(row.size, row.leaf_hash, row.time) if row else Head(0, ZERO_HASH, "")
 
 
-def node_getter(conn: Connection, node_lists: Sequence[Sequence[merkle.NodeKey]]) -> merkle.NodeGetter:
+def node_getter(conn: Connection, node_lists: Iterable[Iterable[merkle.NodeKey]]) -> merkle.NodeGetter:
     """Fetch every node the lists name in one query; the getter raises KeyError for a missing one."""
     wanted = sorted({node for nodes in node_lists for node in nodes})
     found: dict[merkle.NodeKey, bytes] = {}
@@ -188,7 +188,7 @@ def iter_entries(conn: Connection, start: int = 0, stop: int | None = None) -> I
     query = select(t.log_entries).where(t.log_entries.c.seq >= start).order_by(t.log_entries.c.seq)
     if stop is not None:
         query = query.where(t.log_entries.c.seq < stop)
-    for row in conn.execution_options(yield_per=2000).execute(query):
+    for row in conn.execute(query, execution_options={"yield_per": 2000}):
         yield StoredEntry(row.seq, row.type, row.time, row.actor_party, row.key_id, row.track, row.process,
                           bytes(row.event_bytes), bytes(row.signature), bytes(row.leaf_hash))
 
@@ -205,7 +205,7 @@ def latest_checkpoint(conn: Connection) -> StoredCheckpoint | None:
 
 def iter_nodes(conn: Connection) -> Iterator[tuple[merkle.NodeKey, bytes]]:
     query = select(t.log_nodes).order_by(t.log_nodes.c.level, t.log_nodes.c.idx)
-    for row in conn.execution_options(yield_per=5000).execute(query):
+    for row in conn.execute(query, execution_options={"yield_per": 5000}):
         yield (row.level, row.idx), bytes(row.hash)
 
 
