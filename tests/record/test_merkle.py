@@ -105,7 +105,7 @@ def leaves_for(size: int, salt: int = 0) -> list[bytes]:
 
 def build(leaves: list[bytes]) -> tuple[Frontier, dict[NodeKey, bytes]]:
     """A frontier over the leaves and every node its appends returned, as a log stores them."""
-    frontier, store = Frontier(), {}
+    frontier, store = Frontier(), dict[NodeKey, bytes]()
     for digest in leaves:
         for node, value in frontier.append(digest):
             assert node not in store, f"node {node} returned twice"
@@ -239,13 +239,15 @@ def test_random_trees_match_reference(n: int, data: st.DataObject) -> None:
 def inclusion_tamperings(
     leaf: bytes, proof: list[bytes], root: bytes, position: int, mask: int
 ) -> list[tuple[str, bytes, list[bytes], bytes]]:
-    cases = [("altered leaf", flip(leaf, position, mask), proof, root),
-             ("altered root", leaf, proof, flip(root, position, mask)),
-             ("other root", leaf, proof, STRANGER),
-             ("extended", leaf, [*proof, STRANGER], root),
-             ("extended at the front", leaf, [STRANGER, *proof], root),
-             ("short leaf", leaf[:-1], proof, root),
-             ("long root", leaf, proof, root + b"\x00")]
+    cases = [
+        ("altered leaf", flip(leaf, position, mask), proof, root),
+        ("altered root", leaf, proof, flip(root, position, mask)),
+        ("other root", leaf, proof, STRANGER),
+        ("extended", leaf, [*proof, STRANGER], root),
+        ("extended at the front", leaf, [STRANGER, *proof], root),
+        ("short leaf", leaf[:-1], proof, root),
+        ("long root", leaf, proof, root + b"\x00"),
+    ]
     for i in range(len(proof)):
         changed = [*proof[:i], flip(proof[i], position, mask), *proof[i + 1 :]]
         cases.append((f"altered hash {i}", leaf, changed, root))
@@ -309,18 +311,25 @@ def test_consistency_rejects_tampering(n: int, data: st.DataObject, position: in
     old = data.draw(st.integers(1, n), label="old")
     proof, old_root, new_root = ref.consistency(old, n), ref.mth(0, old), ref.mth(0, n)
     verify_consistency(old, n, old_root, new_root, proof)
-    cases = [("altered old root", flip(old_root, position, mask), new_root, proof),
-             ("altered new root", old_root, flip(new_root, position, mask), proof),
-             ("roots swapped", new_root, old_root, proof) if old != n else ("heads differ", old_root, STRANGER, []),
-             ("extended", old_root, new_root, [*proof, STRANGER]),
-             ("extended at the front", old_root, new_root, [STRANGER, *proof]),
-             ("long root", old_root + b"\x00", new_root, proof)]
+    cases = [
+        ("altered old root", flip(old_root, position, mask), new_root, proof),
+        ("altered new root", old_root, flip(new_root, position, mask), proof),
+        ("roots swapped", new_root, old_root, proof)
+        if old != n
+        else ("heads differ", old_root, STRANGER, []),
+        ("extended", old_root, new_root, [*proof, STRANGER]),
+        ("extended at the front", old_root, new_root, [STRANGER, *proof]),
+        ("long root", old_root + b"\x00", new_root, proof),
+    ]
     for i in range(len(proof)):
         changed = [*proof[:i], flip(proof[i], position, mask), *proof[i + 1 :]]
         cases.append((f"altered hash {i}", old_root, new_root, changed))
     if proof:
-        cases += [("truncated", old_root, new_root, proof[:-1]), ("first dropped", old_root, new_root, proof[1:]),
-                  ("short hash", old_root, new_root, [proof[0][:-1], *proof[1:]])]
+        cases += [
+            ("truncated", old_root, new_root, proof[:-1]),
+            ("first dropped", old_root, new_root, proof[1:]),
+            ("short hash", old_root, new_root, [proof[0][:-1], *proof[1:]]),
+        ]
     for label, bad_old, bad_new, bad_proof in cases:
         with pytest.raises(VerificationError):
             verify_consistency(old, n, bad_old, bad_new, bad_proof)
@@ -355,29 +364,42 @@ def test_consistency_edge_cases() -> None:
     verify_consistency(5, 5, root5, root5, [])
     verify_consistency(0, 5, EMPTY_ROOT, root5, [])
     verify_consistency(0, 0, EMPTY_ROOT, EMPTY_ROOT, [])
-    for args in [(5, 5, root5, ref.mth(0, 4), []), (5, 5, root5, root5, [root5]),
-                 (0, 5, STRANGER, root5, []), (0, 5, EMPTY_ROOT, root5, [root5]),
-                 (3, 5, ref.mth(0, 3), root5, []), (5, 3, root5, ref.mth(0, 3), ref.consistency(3, 5)),
-                 (-1, 5, EMPTY_ROOT, root5, [])]:
+    for args in [
+        (5, 5, root5, ref.mth(0, 4), []),
+        (5, 5, root5, root5, [root5]),
+        (0, 5, STRANGER, root5, []),
+        (0, 5, EMPTY_ROOT, root5, [root5]),
+        (3, 5, ref.mth(0, 3), root5, []),
+        (5, 3, root5, ref.mth(0, 3), ref.consistency(3, 5)),
+        (-1, 5, EMPTY_ROOT, root5, []),
+    ]:
         with pytest.raises(VerificationError) as info:
-            verify_consistency(*args)  # type: ignore[arg-type]
+            verify_consistency(*args)
         assert info.value.where == f"consistency proof from {args[0]} to {args[1]}"
 
 
 def test_inclusion_edge_cases() -> None:
     leaf = leaf_hash(b"x")
     verify_inclusion(leaf, 0, 1, [], leaf)
-    for index, size, proof, root in [(0, 1, [leaf], leaf), (1, 1, [], leaf), (0, 0, [], EMPTY_ROOT),
-                                     (-1, 1, [], leaf), (0, 1, [], STRANGER)]:
+    for index, size, proof, root in [
+        (0, 1, [leaf], leaf),
+        (1, 1, [], leaf),
+        (0, 0, [], EMPTY_ROOT),
+        (-1, 1, [], leaf),
+        (0, 1, [], STRANGER),
+    ]:
         with pytest.raises(VerificationError) as info:
             verify_inclusion(leaf, index, size, proof, root)
         assert info.value.where == f"inclusion proof for leaf {index} in tree of {size}"
     # The messages say what is wrong, not only that something is.
-    for args, message in [((leaf, 0, 1, [leaf], leaf), "too long"), ((leaf, 0, 2, [], leaf), "too short"),
-                          ((leaf[:31], 0, 1, [], leaf[:31]), "31 bytes"),
-                          ((leaf, 0, 2, [leaf + b"\x00"], leaf), "33 bytes")]:
+    for args, message in [
+        ((leaf, 0, 1, [leaf], leaf), "too long"),
+        ((leaf, 0, 2, [], leaf), "too short"),
+        ((leaf[:31], 0, 1, [], leaf[:31]), "31 bytes"),
+        ((leaf, 0, 2, [leaf + b"\x00"], leaf), "33 bytes"),
+    ]:
         with pytest.raises(VerificationError, match=message):
-            verify_inclusion(*args)  # type: ignore[arg-type]
+            verify_inclusion(*args)
 
 
 # ---- ranges and stored nodes ---------------------------------------------------------------------
@@ -417,9 +439,15 @@ def test_ranges_for_known_proofs() -> None:
 
 def test_bad_arguments_are_invalid_input() -> None:
     _, store = build(leaves_for(4))
-    for call in [lambda: inclusion_proof(4, 4, store.__getitem__), lambda: inclusion_path_ranges(-1, 4),
-                 lambda: consistency_proof(5, 4, store.__getitem__), lambda: consistency_proof_ranges(-1, 4),
-                 lambda: Frontier().append(b"short"), lambda: root_nodes(-1)]:
+    calls: list[Callable[[], object]] = [
+        lambda: inclusion_proof(4, 4, store.__getitem__),
+        lambda: inclusion_path_ranges(-1, 4),
+        lambda: consistency_proof(5, 4, store.__getitem__),
+        lambda: consistency_proof_ranges(-1, 4),
+        lambda: Frontier().append(b"short"),
+        lambda: root_nodes(-1),
+    ]
+    for call in calls:
         with pytest.raises(InvalidInput):
             call()
 
@@ -469,7 +497,7 @@ def expected_completed(n: int) -> list[NodeKey]:
 def test_frontier_appends_return_exactly_the_completed_nodes(n: int) -> None:
     leaves = leaves_for(n, salt=9)
     ref = Reference(leaves)
-    frontier, store = Frontier(), {}
+    frontier, store = Frontier(), dict[NodeKey, bytes]()
     for i, digest in enumerate(leaves):
         assert frontier.size == i
         completed = frontier.append(digest)
@@ -500,4 +528,11 @@ def test_public_surface() -> None:
     assert merkle.HASH_SIZE == 32
     assert EMPTY_ROOT.hex() == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
     assert set(merkle.__all__) == {name for name in dir(merkle) if not name.startswith("_")} - {
-        "annotations", "hashlib", "Callable", "Iterable", "Sequence", "InvalidInput", "VerificationError"}
+        "annotations",
+        "hashlib",
+        "Callable",
+        "Iterable",
+        "Sequence",
+        "InvalidInput",
+        "VerificationError",
+    }

@@ -22,7 +22,7 @@ from inwriting.record.chain import ZERO_HASH, Head
 from inwriting.record.envelope import SignedEvent
 from inwriting.storage import projections
 from inwriting.storage import schema as t
-from inwriting.storage.engine import describe, is_sqlite, make_engine
+from inwriting.storage.engine import describe, is_sqlite, make_engine, sqlite_path
 
 
 class StorageError(InwritingError):
@@ -58,7 +58,11 @@ class Store:
 
     @classmethod
     def open(cls, db: str | None, *, must_exist: bool = True) -> Store:
-        store = cls(make_engine(db))
+        engine = make_engine(db)
+        path = sqlite_path(str(engine.url))
+        if must_exist and path is not None and not path.exists():
+            raise NotFound(f"no inwriting database at {path}; run `inwriting init` first")
+        store = cls(engine)
         if must_exist:
             store.require_schema()
         return store
