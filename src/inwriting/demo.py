@@ -25,8 +25,12 @@ PARTIES = [
     ("DE", "Federal Republic of Germany", "state", []),
     ("PL", "Republic of Poland", "state", []),
     ("NATO", "North Atlantic Treaty Organization", "alliance", ["US", "GB", "FR", "DE", "PL"]),
-    ("OSCE", "Organization for Security and Co-operation in Europe", "organisation",
-     ["RU", "US", "GB", "FR", "DE", "PL"]),
+    (
+        "OSCE",
+        "Organization for Security and Co-operation in Europe",
+        "organisation",
+        ["RU", "US", "GB", "FR", "DE", "PL"],
+    ),
     ("USSR", "Union of Soviet Socialist Republics", "state", []),
 ]
 KEYED = ["RU", "US", "NATO", "USSR", "GB", "FR", "DE", "PL", "OSCE"]

@@ -34,16 +34,30 @@ def log_size(app: App) -> int:
         return st.head(conn).size
 
 
-def make_event(app: App, actor: str, key: SigningKey, type_: str, body: dict[str, Any], *,
-               seq: int | None = None, prev: str | None = None, track: str | None = None,
-               time: str | None = None) -> SignedEvent:
+def make_event(
+    app: App,
+    actor: str,
+    key: SigningKey,
+    type_: str,
+    body: dict[str, Any],
+    *,
+    seq: int | None = None,
+    prev: str | None = None,
+    track: str | None = None,
+    time: str | None = None,
+) -> SignedEvent:
     """A correctly placed event (unless seq/prev say otherwise), signed with `key`."""
     with app.store.read() as conn:
         head = st.head(conn)
     event = Event(
-        type=EventType(type_), id=str(uuid.uuid4()), seq=head.size if seq is None else seq,
-        prev=hash_ref(head.leaf) if prev is None else prev, time=time or app.now(),
-        actor=Actor(PartyId(actor), key.key_id), body=body, track=track,
+        type=EventType(type_),
+        id=str(uuid.uuid4()),
+        seq=head.size if seq is None else seq,
+        prev=hash_ref(head.leaf) if prev is None else prev,
+        time=time or app.now(),
+        actor=Actor(PartyId(actor), key.key_id),
+        body=body,
+        track=track,
     )
     return SignedEvent.sign(event, key)
 

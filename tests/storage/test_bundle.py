@@ -78,7 +78,6 @@ def _flip_char(text: str, position: int) -> str:
 
 def test_every_kind_of_change_is_caught(record: App, tmp_path: Path) -> None:
     original = export(record, tmp_path).read_text(encoding="utf-8").splitlines()
-    lines_count = len(original)
 
     def check(mutate: object, match: str) -> None:
         path = tmp_path / "mutated.bundle"
@@ -87,24 +86,25 @@ def test_every_kind_of_change_is_caught(record: App, tmp_path: Path) -> None:
         with pytest.raises(VerificationError, match=match):
             verify_bundle(path)
 
-    def change_event(lines: list[str], n: int, old: str, new: str) -> None:
-        entry = json.loads(lines[n])
-        assert old in entry["event"]
-        entry["event"] = entry["event"].replace(old, new, 1)
-        lines[n] = json.dumps(entry)
+    def replace_in(n: int, old: str, new: str) -> object:
+        def mutate(lines: list[str]) -> None:
+            assert old in lines[n]
+            lines[n] = lines[n].replace(old, new, 1)
 
-    check(lambda ls: change_event(ls, 3, '"name":"', '"name":"X'), "line 4")
-    for n in range(1, lines_count):
-        entry = json.loads(original[n])
-        if "sig" in entry:
-            def sig(ls: list[str], n: int = n, entry: dict[str, object] = entry) -> None:
-                ls[n] = json.dumps(dict(entry, sig=_flip_char(str(entry["sig"]), 5)))
-            check(sig, f"line {n + 1}")
+        return mutate
+
+    check(replace_in(3, '"name":"', '"name":"X'), "line 4")  # the text of an event
+    for n in range(1, len(original)):
+        line = original[n]
+        if '"sig":"' in line:
+            start = line.index('"sig":"') + len('"sig":"') + 5
+            check(replace_in(n, line[start : start + 4], "AAAA" if line[start : start + 4] != "AAAA" else "BBBB"),
+                  f"line {n + 1}")
         else:
-            def leaf(ls: list[str], n: int = n, entry: dict[str, object] = entry) -> None:
-                leaf_hex = str(entry["leaf"])
-                ls[n] = json.dumps(dict(entry, leaf=("1" if leaf_hex[0] != "1" else "2") + leaf_hex[1:]))
-            check(leaf, "checkpoint at size|line")
+            start = line.index('"leaf":"') + len('"leaf":"')
+            digit = line[start]
+            check(replace_in(n, f'"leaf":"{digit}', f'"leaf":"{"1" if digit != "1" else "2"}'),
+                  "checkpoint at size|line")
     check(lambda ls: ls.pop(5), "out of order|seq")
     check(lambda ls: ls.__setitem__(slice(5, 7), [ls[6], ls[5]]), "seq|out of order")
 
@@ -112,6 +112,9 @@ def test_every_kind_of_change_is_caught(record: App, tmp_path: Path) -> None:
         header = json.loads(ls[0])
         header["checkpoints"][-1] = _flip_char(header["checkpoints"][-1], 40)
         ls[0] = json.dumps(header)
+
     check(checkpoint, "checkpoint")
-    check(lambda ls: ls.append(ls[-1]), "seq|out of order")
+    check(lambda ls: ls.append(ls[-1]), "seq|out of order|header promises")
     check(lambda ls: ls.__setitem__(2, "{not json"), "line 3")
+    check(lambda ls: ls.__setitem__(2, ls[2].replace('{"seq":1,', '{"seq": 1, ')), "line 3")
+    check(lambda ls: ls.pop(), "header promises")

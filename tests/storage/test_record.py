@@ -25,8 +25,10 @@ from tests.storage.helpers import log_size, make_event, operator_key, populate
 
 def row_counts(app: App) -> dict[str, int]:
     with app.store.read() as conn:
-        return {table.name: conn.execute(select(func.count()).select_from(table)).scalar_one()
-                for table in t.metadata.sorted_tables}
+        return {
+            table.name: conn.execute(select(func.count()).select_from(table)).scalar_one()
+            for table in t.metadata.sorted_tables
+        }
 
 
 def test_init_writes_genesis_once(app: App, db_url: str, keystore_dir: object) -> None:
@@ -88,10 +90,12 @@ def test_submitted_events_are_checked(app: App) -> None:
 
     cases = {
         "out of order": make_event(app, ev.OPERATOR, operator, ev.PROCESS_CREATED, body, seq=3),
-        "does not follow": make_event(app, ev.OPERATOR, operator, ev.PROCESS_CREATED, body,
-                                      prev="sha256:" + "ab" * 32),
-        "time goes backwards": make_event(app, ev.OPERATOR, operator, ev.PROCESS_CREATED, body,
-                                          time="2000-01-01T00:00:00.000000Z"),
+        "does not follow": make_event(
+            app, ev.OPERATOR, operator, ev.PROCESS_CREATED, body, prev="sha256:" + "ab" * 32
+        ),
+        "time goes backwards": make_event(
+            app, ev.OPERATOR, operator, ev.PROCESS_CREATED, body, time="2000-01-01T00:00:00.000000Z"
+        ),
         "unknown key": make_event(app, ev.OPERATOR, SigningKey.generate(), ev.PROCESS_CREATED, body),
         "belongs to RU": make_event(app, ev.OPERATOR, ru, ev.PROCESS_CREATED, body),
         "only the instance operator": make_event(app, "RU", ru, ev.PROCESS_CREATED, body),
@@ -145,8 +149,12 @@ def test_party_can_add_its_own_key(app: App) -> None:
     from inwriting.record.verifier import key_proof_message
 
     new = SigningKey.generate()
-    body = {"party": "RU", "key_id": new.key_id, "public_key": new.public.b64,
-            "proof": b64(new.sign(key_proof_message("RU", new.key_id)))}
+    body = {
+        "party": "RU",
+        "key_id": new.key_id,
+        "public_key": new.public.b64,
+        "proof": b64(new.sign(key_proof_message("RU", new.key_id))),
+    }
     signed = make_event(app, "RU", ru, ev.KEY_ADDED, body)
     submit(app, signed.event_bytes, signed.signature)
     # A key whose proof of possession was made by another key is refused.
@@ -157,8 +165,12 @@ def test_party_can_add_its_own_key(app: App) -> None:
         submit(app, signed.event_bytes, signed.signature)
     # A party cannot add keys for another.
     third = SigningKey.generate()
-    body_us = {"party": "US", "key_id": third.key_id, "public_key": third.public.b64,
-               "proof": b64(third.sign(key_proof_message("US", third.key_id)))}
+    body_us = {
+        "party": "US",
+        "key_id": third.key_id,
+        "public_key": third.public.b64,
+        "proof": b64(third.sign(key_proof_message("US", third.key_id))),
+    }
     signed = make_event(app, "RU", ru, ev.KEY_ADDED, body_us)
     with pytest.raises(Refused):
         submit(app, signed.event_bytes, signed.signature)

@@ -100,9 +100,17 @@ def test_deleted_event_is_named(record: App) -> None:
 
 def test_swapped_events_are_named(record: App) -> None:
     with record.store.write() as writer:
-        rows = {r.seq: r for r in writer.conn.execute(select(t.log_entries).where(t.log_entries.c.seq.in_([8, 9])))}
+        rows = {
+            r.seq: r
+            for r in writer.conn.execute(select(t.log_entries).where(t.log_entries.c.seq.in_([8, 9])))
+        }
         for a, b in ((8, 9), (9, 8)):
-            writer.conn.execute(update(t.log_entries).where(t.log_entries.c.seq == a).values(
-                event_bytes=rows[b].event_bytes, signature=rows[b].signature, leaf_hash=rows[b].leaf_hash))
+            writer.conn.execute(
+                update(t.log_entries)
+                .where(t.log_entries.c.seq == a)
+                .values(
+                    event_bytes=rows[b].event_bytes, signature=rows[b].signature, leaf_hash=rows[b].leaf_hash
+                )
+            )
     with pytest.raises(VerificationError, match="event 8"):
         log_cases.verify(record)

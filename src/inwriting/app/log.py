@@ -36,9 +36,17 @@ def show(app: App, start: int = 0, limit: int | None = None) -> Iterator[dict[st
         stop = None if limit is None else start + limit
         for entry in st.iter_entries(conn, start, stop):
             event = parse(entry.event_bytes, what=f"event {entry.seq}")
-            yield {"seq": entry.seq, "time": entry.time, "type": entry.type, "actor": event["actor"],
-                   "track": entry.track, "process": entry.process, "id": event["id"],
-                   "body": event["body"], "leaf_hash": hash_ref(entry.leaf_hash)}
+            yield {
+                "seq": entry.seq,
+                "time": entry.time,
+                "type": entry.type,
+                "actor": event["actor"],
+                "track": entry.track,
+                "process": entry.process,
+                "id": event["id"],
+                "body": event["body"],
+                "leaf_hash": hash_ref(entry.leaf_hash),
+            }
 
 
 # ---- verify ------------------------------------------------------------------------------------
@@ -82,8 +90,9 @@ class _NodeChecker:
             except KeyError:
                 raise VerificationError("is missing from the database", where=where) from None
             if stored != digest:
-                raise VerificationError(f"stored hash {stored.hex()} differs from the recomputed"
-                                        f" {digest.hex()}", where=where)
+                raise VerificationError(
+                    f"stored hash {stored.hex()} differs from the recomputed {digest.hex()}", where=where
+                )
         self.count += len(batch)
 
 
@@ -104,13 +113,22 @@ def verify(app: App, progress: Progress | None = None) -> VerifyReport:
         _check_head(head, result)
         stored_nodes = st.count_nodes(conn)
         if stored_nodes != nodes.count:
-            raise VerificationError(f"the database holds {stored_nodes} Merkle nodes, the log makes"
-                                    f" {nodes.count}", where="log_nodes")
+            raise VerificationError(
+                f"the database holds {stored_nodes} Merkle nodes, the log makes {nodes.count}",
+                where="log_nodes",
+            )
         _check_checkpoints(result.state, stored_cps, roots)
         _check_projections(load_state(conn), result.state)
     latest = max(stored_cps) if stored_cps else None
-    report = VerifyReport(result.size, result.root.hex(), len(stored_cps), latest,
-                          result.size - (latest or 0), nodes.count, time.perf_counter() - started)
+    report = VerifyReport(
+        result.size,
+        result.root.hex(),
+        len(stored_cps),
+        latest,
+        result.size - (latest or 0),
+        nodes.count,
+        time.perf_counter() - started,
+    )
     if latest is None:
         report.warnings.append("no checkpoint yet: run `inwriting checkpoint`")
     elif report.uncovered:
@@ -118,16 +136,18 @@ def verify(app: App, progress: Progress | None = None) -> VerifyReport:
     return report
 
 
-def _stream_log(conn: Connection, verifier: LogVerifier, total: int, cp_sizes: set[int],
-                progress: Progress | None) -> dict[int, bytes]:
+def _stream_log(
+    conn: Connection, verifier: LogVerifier, total: int, cp_sizes: set[int], progress: Progress | None
+) -> dict[int, bytes]:
     roots: dict[int, bytes] = {}
     if 0 in cp_sizes:
         roots[0] = merkle.EMPTY_ROOT
     for entry in st.iter_entries(conn):
         where = f"event {entry.seq}"
         if entry.seq != verifier.head.size:
-            raise VerificationError(f"the log skips from {verifier.head.size - 1} to {entry.seq}",
-                                    where=where)
+            raise VerificationError(
+                f"the log skips from {verifier.head.size - 1} to {entry.seq}", where=where
+            )
         try:
             signed = SignedEvent.from_parts(entry.event_bytes, entry.signature, strict=False)
         except InwritingError as exc:
@@ -149,15 +169,18 @@ def _check_columns(entry: st.StoredEntry, signed: SignedEvent) -> None:
     stored = (entry.seq, entry.type, entry.time, entry.actor_party, entry.key_id, entry.track)
     signed_values = (event.seq, event.type, event.time, event.actor.party, event.actor.key_id, event.track)
     if stored != signed_values:
-        raise VerificationError(f"index columns {stored} differ from the signed event {signed_values}",
-                                where=f"event {entry.seq}")
+        raise VerificationError(
+            f"index columns {stored} differ from the signed event {signed_values}", where=f"event {entry.seq}"
+        )
 
 
 def _check_head(head: Any, result: VerifiedLog) -> None:
     if (head.size, head.leaf) != (result.size, result.head.leaf):
-        raise VerificationError(f"the stored head says {head.size} events ending in {head.leaf.hex()},"
-                                f" the log has {result.size} ending in {result.head.leaf.hex()}",
-                                where="log_head")
+        raise VerificationError(
+            f"the stored head says {head.size} events ending in {head.leaf.hex()},"
+            f" the log has {result.size} ending in {result.head.leaf.hex()}",
+            where="log_head",
+        )
 
 
 def _check_checkpoints(state: State, stored: dict[int, st.StoredCheckpoint], roots: dict[int, bytes]) -> None:
@@ -175,8 +198,11 @@ def _check_checkpoints(state: State, stored: dict[int, st.StoredCheckpoint], roo
         if size not in roots:
             raise VerificationError("is beyond the end of the log", where=where)
         if (opened.size, opened.root) != (size, roots[size]) or cp.root != roots[size]:
-            raise VerificationError(f"signs root {opened.root.hex()} for size {opened.size}; the log's root"
-                                    f" at {size} is {roots[size].hex()}", where=where)
+            raise VerificationError(
+                f"signs root {opened.root.hex()} for size {opened.size}; the log's root"
+                f" at {size} is {roots[size].hex()}",
+                where=where,
+            )
 
 
 def _check_projections(projected: State, folded: State) -> None:
@@ -184,8 +210,11 @@ def _check_projections(projected: State, folded: State) -> None:
         have, want = getattr(projected, name), getattr(folded, name)
         for key in sorted(set(have) | set(want)):
             if have.get(key) != want.get(key):
-                raise VerificationError(f"projection differs from the log: stored {have.get(key)!r},"
-                                        f" the log says {want.get(key)!r}", where=f"{name} {key}")
+                raise VerificationError(
+                    f"projection differs from the log: stored {have.get(key)!r},"
+                    f" the log says {want.get(key)!r}",
+                    where=f"{name} {key}",
+                )
     if (projected.origin, projected.log_vkey) != (folded.origin, folded.log_vkey):
         raise VerificationError("origin or log key differs from the genesis event", where="log_meta")
 
@@ -218,8 +247,14 @@ class InclusionProof:
     checkpoint: str | None
 
     def to_json(self) -> dict[str, Any]:
-        return {"index": self.index, "size": self.size, "leaf_hash": self.leaf_hash.hex(),
-                "root": self.root.hex(), "path": [h.hex() for h in self.path], "checkpoint": self.checkpoint}
+        return {
+            "index": self.index,
+            "size": self.size,
+            "leaf_hash": self.leaf_hash.hex(),
+            "root": self.root.hex(),
+            "path": [h.hex() for h in self.path],
+            "checkpoint": self.checkpoint,
+        }
 
 
 @dataclass(frozen=True)
@@ -231,8 +266,13 @@ class ConsistencyProof:
     path: list[bytes]
 
     def to_json(self) -> dict[str, Any]:
-        return {"old": self.old, "new": self.new, "old_root": self.old_root.hex(),
-                "new_root": self.new_root.hex(), "path": [h.hex() for h in self.path]}
+        return {
+            "old": self.old,
+            "new": self.new,
+            "old_root": self.old_root.hex(),
+            "new_root": self.new_root.hex(),
+            "path": [h.hex() for h in self.path],
+        }
 
 
 def _size_or_default(conn: Connection, size: int | None) -> int:
@@ -259,8 +299,14 @@ def prove_inclusion(app: App, index: int, size: int | None = None) -> InclusionP
             raise NotFound(f"event {index} is not in a tree of size {size}")
         ranges = merkle.inclusion_path_ranges(index, size)
         get = st.node_getter(conn, [merkle.needed_nodes(ranges), merkle.root_nodes(size), [(0, index)]])
-        proof = InclusionProof(index, size, get((0, index)), merkle.root_from(size, get),
-                               merkle.inclusion_proof(index, size, get), _checkpoint_note(conn, size))
+        proof = InclusionProof(
+            index,
+            size,
+            get((0, index)),
+            merkle.root_from(size, get),
+            merkle.inclusion_proof(index, size, get),
+            _checkpoint_note(conn, size),
+        )
     merkle.verify_inclusion(proof.leaf_hash, index, size, proof.path, proof.root)
     return proof
 
@@ -271,10 +317,16 @@ def prove_consistency(app: App, old: int, new: int) -> ConsistencyProof:
         if not 0 < old <= new <= head.size:
             raise InvalidInput(f"need 0 < OLD <= NEW <= {head.size}; got {old} and {new}")
         ranges = merkle.consistency_proof_ranges(old, new)
-        get = st.node_getter(conn, [merkle.needed_nodes(ranges), merkle.root_nodes(old),
-                                    merkle.root_nodes(new)])
-        proof = ConsistencyProof(old, new, merkle.root_from(old, get), merkle.root_from(new, get),
-                                 merkle.consistency_proof(old, new, get))
+        get = st.node_getter(
+            conn, [merkle.needed_nodes(ranges), merkle.root_nodes(old), merkle.root_nodes(new)]
+        )
+        proof = ConsistencyProof(
+            old,
+            new,
+            merkle.root_from(old, get),
+            merkle.root_from(new, get),
+            merkle.consistency_proof(old, new, get),
+        )
     merkle.verify_consistency(old, new, proof.old_root, proof.new_root, proof.path)
     return proof
 

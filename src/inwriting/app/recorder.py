@@ -14,7 +14,6 @@ from sqlalchemy import select
 from inwriting.app.context import App
 from inwriting.domain.events import Actor, Event, EventType, PartyId
 from inwriting.domain.fold import process_of, references
-
 from inwriting.errors import NotFound
 from inwriting.record.envelope import SignedEvent, hash_ref
 from inwriting.record.keys import SigningKey
@@ -32,33 +31,58 @@ class Recorded:
     leaf_hash: str
 
     def to_json(self) -> dict[str, Any]:
-        return {"seq": self.seq, "id": self.event_id, "type": self.type, "time": self.time,
-                "leaf_hash": self.leaf_hash}
+        return {
+            "seq": self.seq,
+            "id": self.event_id,
+            "type": self.type,
+            "time": self.time,
+            "leaf_hash": self.leaf_hash,
+        }
 
 
 def signing_key(app: App, writer: LogWriter, party: PartyId) -> SigningKey:
     """The newest active key of `party` whose private half this machine's keystore holds."""
-    rows = writer.conn.execute(
-        select(t.keys.c.key_id).where(t.keys.c.party == party, t.keys.c.revoked_seq.is_(None))
-        .order_by(t.keys.c.added_seq.desc())
-    ).scalars().all()
+    rows = (
+        writer.conn.execute(
+            select(t.keys.c.key_id)
+            .where(t.keys.c.party == party, t.keys.c.revoked_seq.is_(None))
+            .order_by(t.keys.c.added_seq.desc())
+        )
+        .scalars()
+        .all()
+    )
     for key_id in rows:
         if app.keystore.has(party, key_id):
             return app.keystore.load(party, key_id)
     if not rows:
         raise NotFound(f"{party} has no active key; add one with `inwriting key new {party}`")
-    raise NotFound(f"none of {party}'s active keys ({', '.join(rows)}) is in the keystore {app.keystore.root}")
+    raise NotFound(
+        f"none of {party}'s active keys ({', '.join(rows)}) is in the keystore {app.keystore.root}"
+    )
 
 
-def record_in(app: App, writer: LogWriter, actor: PartyId, type_: EventType, body: Mapping[str, Any],
-              *, track: str | None = None, key: SigningKey | None = None,
-              delegate: str | None = None) -> Recorded:
+def record_in(
+    app: App,
+    writer: LogWriter,
+    actor: PartyId,
+    type_: EventType,
+    body: Mapping[str, Any],
+    *,
+    track: str | None = None,
+    key: SigningKey | None = None,
+    delegate: str | None = None,
+) -> Recorded:
     """Append one event inside an open unit of work (the caller commits)."""
     head = writer.head
     key = key or signing_key(app, writer, actor)
     event = Event(
-        type=type_, id=str(uuid.uuid4()), seq=head.size, prev=hash_ref(head.leaf),
-        time=max(app.now(), head.time), actor=Actor(actor, key.key_id, delegate), body=dict(body),
+        type=type_,
+        id=str(uuid.uuid4()),
+        seq=head.size,
+        prev=hash_ref(head.leaf),
+        time=max(app.now(), head.time),
+        actor=Actor(actor, key.key_id, delegate),
+        body=dict(body),
         track=track,
     )
     return append_signed(writer, SignedEvent.sign(event, key))
@@ -72,8 +96,15 @@ def append_signed(writer: LogWriter, signed: SignedEvent) -> Recorded:
     return Recorded(event.seq, event.id, event.type, event.time, hash_ref(signed.leaf_hash))
 
 
-def record(app: App, actor: PartyId, type_: EventType, body: Mapping[str, Any], *,
-           track: str | None = None, delegate: str | None = None) -> Recorded:
+def record(
+    app: App,
+    actor: PartyId,
+    type_: EventType,
+    body: Mapping[str, Any],
+    *,
+    track: str | None = None,
+    delegate: str | None = None,
+) -> Recorded:
     """One use case, one event, one transaction."""
     with app.store.write() as writer:
         return record_in(app, writer, actor, type_, body, track=track, delegate=delegate)

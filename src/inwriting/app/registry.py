@@ -16,8 +16,9 @@ from inwriting.record.verifier import key_proof_message
 from inwriting.storage.projections import load_state
 
 
-def register_party(app: App, party: str, name: str, kind: str = "state",
-                   members: Sequence[str] = ()) -> Recorded:
+def register_party(
+    app: App, party: str, name: str, kind: str = "state", members: Sequence[str] = ()
+) -> Recorded:
     body = {"party": party, "name": name, "kind": kind, "members": list(members)}
     return record(app, ev.OPERATOR, ev.PARTY_REGISTERED, body)
 
@@ -31,8 +32,13 @@ class NewKey:
     event: Recorded
 
     def to_json(self) -> dict[str, Any]:
-        return {"party": self.party, "key_id": self.key_id, "public_key": self.public_key,
-                "keystore_file": self.keystore_file, "event": self.event.to_json()}
+        return {
+            "party": self.party,
+            "key_id": self.key_id,
+            "public_key": self.public_key,
+            "keystore_file": self.keystore_file,
+            "event": self.event.to_json(),
+        }
 
 
 def new_key(app: App, party: str) -> NewKey:
@@ -41,8 +47,12 @@ def new_key(app: App, party: str) -> NewKey:
     The operator registers it; the key proves possession by signing its own registration claim.
     """
     key = SigningKey.generate()
-    body = {"party": party, "key_id": key.key_id, "public_key": key.public.b64,
-            "proof": b64(key.sign(key_proof_message(party, key.key_id)))}
+    body = {
+        "party": party,
+        "key_id": key.key_id,
+        "public_key": key.public.b64,
+        "proof": b64(key.sign(key_proof_message(party, key.key_id))),
+    }
     with app.store.write() as writer, app.keystore.staged(party, key) as path:
         recorded = record_in(app, writer, ev.OPERATOR, ev.KEY_ADDED, body)
     return NewKey(party, key.key_id, key.public.b64, str(path), recorded)
@@ -69,8 +79,14 @@ class PartyView:
 
     def to_json(self) -> dict[str, Any]:
         p = self.party
-        return {"id": p.id, "name": p.name, "kind": p.kind, "members": list(p.members),
-                "registered_seq": p.registered_seq, "keys": self.keys}
+        return {
+            "id": p.id,
+            "name": p.name,
+            "kind": p.kind,
+            "members": list(p.members),
+            "registered_seq": p.registered_seq,
+            "keys": self.keys,
+        }
 
 
 def list_parties(app: App) -> list[PartyView]:
@@ -79,9 +95,14 @@ def list_parties(app: App) -> list[PartyView]:
     views = []
     for party in sorted(state.parties.values(), key=lambda p: p.registered_seq):
         keys = [
-            {"key_id": k.key_id, "added_seq": k.added_seq, "revoked_seq": k.revoked_seq,
-             "revoked_reason": k.revoked_reason}
-            for k in sorted(state.keys.values(), key=lambda k: k.added_seq) if k.party == party.id
+            {
+                "key_id": k.key_id,
+                "added_seq": k.added_seq,
+                "revoked_seq": k.revoked_seq,
+                "revoked_reason": k.revoked_reason,
+            }
+            for k in sorted(state.keys.values(), key=lambda k: k.added_seq)
+            if k.party == party.id
         ]
         views.append(PartyView(party, keys))
     return views

@@ -47,19 +47,31 @@ def init(db: str | None, keystore_dir: str | None, *, origin: str | None = None)
             if writer.head.size > 0:
                 if origin and origin != state.origin:
                     raise InvalidInput(f"this log's origin is {state.origin}; it cannot change")
-                return InitResult(store.url, str(app.keystore.root), before, after, False,
-                                  str(state.origin), str(state.log_vkey))
+                return InitResult(
+                    store.url,
+                    str(app.keystore.root),
+                    before,
+                    after,
+                    False,
+                    str(state.origin),
+                    str(state.log_vkey),
+                )
             origin = origin or f"inwriting.local/log-{uuid.uuid4().hex[:12]}"
             operator, log_seed = SigningKey.generate(), SigningKey.generate().seed
             signer = NoteSigner(origin, log_seed)
             body = {
                 "origin": origin,
                 "log_key": signer.vkey,
-                "operator": {"key_id": operator.key_id, "public_key": operator.public.b64,
-                             "proof": b64(operator.sign(key_proof_message(ev.OPERATOR, operator.key_id)))},
+                "operator": {
+                    "key_id": operator.key_id,
+                    "public_key": operator.public.b64,
+                    "proof": b64(operator.sign(key_proof_message(ev.OPERATOR, operator.key_id))),
+                },
             }
-            with app.keystore.staged(ev.OPERATOR, operator), \
-                    app.keystore.staged(LOG_PARTY, SigningKey(log_seed), name=origin, vkey=signer.vkey):
+            with (
+                app.keystore.staged(ev.OPERATOR, operator),
+                app.keystore.staged(LOG_PARTY, SigningKey(log_seed), name=origin, vkey=signer.vkey),
+            ):
                 record_in(app, writer, ev.OPERATOR, ev.GENESIS, body, key=operator)
             return InitResult(store.url, str(app.keystore.root), before, after, True, origin, signer.vkey)
     finally:
@@ -76,8 +88,10 @@ def log_signer(app: App) -> NoteSigner:
     key_id = "note:" + verifier.key_id.hex()
     seed = _find_log_seed(app.keystore, state.log_vkey)
     if seed is None:
-        raise NotFound(f"the log key {key_id} is not in the keystore {app.keystore.root}; only the log's"
-                       " operator can sign checkpoints")
+        raise NotFound(
+            f"the log key {key_id} is not in the keystore {app.keystore.root}; only the log's"
+            " operator can sign checkpoints"
+        )
     return NoteSigner(state.origin, seed)
 
 

@@ -21,13 +21,21 @@ err = Console(stderr=True, soft_wrap=True)
 
 DbOption = Annotated[
     str | None,
-    typer.Option("--db", help="Database path or URL (default ./inwriting.db; env INWRITING_DATABASE_URL).",
-                 envvar="INWRITING_DATABASE_URL", show_envvar=False),
+    typer.Option(
+        "--db",
+        help="Database path or URL (default ./inwriting.db; env INWRITING_DATABASE_URL).",
+        envvar="INWRITING_DATABASE_URL",
+        show_envvar=False,
+    ),
 ]
 KeystoreOption = Annotated[
     str | None,
-    typer.Option("--keystore", help="Directory of private keys (default ./inwriting-keys; env INWRITING_KEYSTORE).",
-                 envvar="INWRITING_KEYSTORE", show_envvar=False),
+    typer.Option(
+        "--keystore",
+        help="Directory of private keys (default ./inwriting-keys; env INWRITING_KEYSTORE).",
+        envvar="INWRITING_KEYSTORE",
+        show_envvar=False,
+    ),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
 
@@ -74,15 +82,21 @@ def say(message: str) -> None:
 
 
 @contextmanager
-def progress_bar(description: str, *, as_json: bool, unit_bytes: bool = False) -> Iterator[
-        Callable[[int, int], None] | None]:
+def progress_bar(
+    description: str, *, as_json: bool, unit_bytes: bool = False
+) -> Iterator[Callable[[int, int], None] | None]:
     """A Rich progress bar on a terminal; nothing when piped or printing JSON."""
     if as_json or not err.is_terminal:
         yield None
         return
-    with Progress(TextColumn("[bold]{task.description}"), BarColumn(),
-                  TextColumn("{task.percentage:>3.0f}%"), TimeRemainingColumn(), console=err,
-                  transient=True) as bar:
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        TextColumn("{task.percentage:>3.0f}%"),
+        TimeRemainingColumn(),
+        console=err,
+        transient=True,
+    ) as bar:
         task = bar.add_task(description, total=None)
 
         def update(done: int, total: int) -> None:

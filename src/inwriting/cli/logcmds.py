@@ -12,8 +12,17 @@ from rich.table import Table
 
 from inwriting.app import bundles
 from inwriting.app import log as log_cases
-from inwriting.cli.common import DbOption, JsonOption, KeystoreOption, app_for, emit_json, out, \
-    progress_bar, reports_errors, say
+from inwriting.cli.common import (
+    DbOption,
+    JsonOption,
+    KeystoreOption,
+    app_for,
+    emit_json,
+    out,
+    progress_bar,
+    reports_errors,
+    say,
+)
 from inwriting.record.bundle import verify_bundle
 
 log_app = typer.Typer(help="Show and verify the signed event log.", no_args_is_help=True)
@@ -25,7 +34,8 @@ prove_app = typer.Typer(help="Print RFC 9162 inclusion and consistency proofs.",
 def log_show(
     start: Annotated[int, typer.Option("--from", help="First event to show.")] = 0,
     limit: Annotated[int | None, typer.Option("--limit", help="Show at most this many.")] = None,
-    db: DbOption = None, as_json: JsonOption = False,
+    db: DbOption = None,
+    as_json: JsonOption = False,
 ) -> None:
     """The events, in log order."""
     with app_for(db) as app:
@@ -38,9 +48,17 @@ def log_show(
         table = Table("seq", "time (UTC)", "type", "actor", "track", "what", title="Log")
         for event in log_cases.show(app, start, limit):
             body = event["body"]
-            what = ", ".join(f"{k}={v}" for k, v in body.items() if k not in ("proof", "public_key", "operator"))
-            table.add_row(str(event["seq"]), event["time"][:19].replace("T", " "), event["type"],
-                          event["actor"]["party"], event["track"] or "", what)
+            what = ", ".join(
+                f"{k}={v}" for k, v in body.items() if k not in ("proof", "public_key", "operator")
+            )
+            table.add_row(
+                str(event["seq"]),
+                event["time"][:19].replace("T", " "),
+                event["type"],
+                event["actor"]["party"],
+                event["track"] or "",
+                what,
+            )
         out.print(table)
 
 
@@ -53,8 +71,10 @@ def log_verify(db: DbOption = None, as_json: JsonOption = False) -> None:
     if as_json:
         emit_json(report.to_json())
         return
-    say(f"[green]ok[/]: {report.size} events, root {report.root}, {report.checkpoints} checkpoints,"
-        f" {report.nodes} Merkle nodes, projections match ({report.seconds:.2f} s)")
+    say(
+        f"[green]ok[/]: {report.size} events, root {report.root}, {report.checkpoints} checkpoints,"
+        f" {report.nodes} Merkle nodes, projections match ({report.seconds:.2f} s)"
+    )
     for warning in report.warnings:
         say(f"[yellow]note:[/] {warning}")
 
@@ -85,8 +105,11 @@ def checkpoint(db: DbOption = None, keystore: KeystoreOption = None, as_json: Js
 @reports_errors
 def prove_inclusion(
     index: Annotated[int, typer.Argument(metavar="N", help="The event (leaf index).")],
-    size: Annotated[int | None, typer.Option("--size", help="Tree size (default: latest checkpoint).")] = None,
-    db: DbOption = None, as_json: JsonOption = False,
+    size: Annotated[
+        int | None, typer.Option("--size", help="Tree size (default: latest checkpoint).")
+    ] = None,
+    db: DbOption = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Prove that event N is in the tree of the given size."""
     with app_for(db) as app:
@@ -107,7 +130,8 @@ def prove_inclusion(
 def prove_consistency(
     old: Annotated[int, typer.Argument(metavar="OLD")],
     new: Annotated[int, typer.Argument(metavar="NEW")],
-    db: DbOption = None, as_json: JsonOption = False,
+    db: DbOption = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Prove that the tree of size OLD is a prefix of the tree of size NEW."""
     with app_for(db) as app:
@@ -124,7 +148,9 @@ def prove_consistency(
 def export(
     bundle: Annotated[Path, typer.Argument(metavar="BUNDLE", help="File to write (.gz to compress).")],
     process: Annotated[str, typer.Option("--process", help="The process to export.")],
-    db: DbOption = None, keystore: KeystoreOption = None, as_json: JsonOption = False,
+    db: DbOption = None,
+    keystore: KeystoreOption = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Write one file that proves the process's record offline."""
     with app_for(db, keystore) as app:
@@ -132,13 +158,17 @@ def export(
     if as_json:
         emit_json({"ok": True, **report.to_json()})
     else:
-        say(f"wrote {bundle}: {report.events} events in full, {report.hidden} as leaf hashes, checkpoint at"
-            f" size {report.checkpoint_size}. Check it anywhere with `inwriting verify {bundle}`.")
+        say(
+            f"wrote {bundle}: {report.events} events in full, {report.hidden} as leaf hashes, checkpoint at"
+            f" size {report.checkpoint_size}. Check it anywhere with `inwriting verify {bundle}`."
+        )
 
 
 def verify(
     bundle: Annotated[Path, typer.Argument(metavar="BUNDLE")],
-    log_key: Annotated[str | None, typer.Option("--log-key", help="Trust only this log verifier key.")] = None,
+    log_key: Annotated[
+        str | None, typer.Option("--log-key", help="Trust only this log verifier key.")
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Verify a bundle with no database and no network."""
@@ -147,8 +177,10 @@ def verify(
     if as_json:
         emit_json(report.to_json())
         return
-    say(f"[green]ok[/]: {report.size} leaves ({report.events} events checked, {report.hidden} hidden),"
-        f" {report.checkpoints} checkpoints, root {report.root}")
+    say(
+        f"[green]ok[/]: {report.size} leaves ({report.events} events checked, {report.hidden} hidden),"
+        f" {report.checkpoints} checkpoints, root {report.root}"
+    )
     say(f"log {report.origin}, key {report.log_key} ({report.seconds:.2f} s)")
     if log_key is None:
         say("[yellow]note:[/] pass --log-key to pin the log's key; without it the bundle vouches for itself")

@@ -39,8 +39,9 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def root(
-    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
-                                          help="Print the version and exit.")] = False,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
 ) -> None:
     """Every proposal, answer and signature as a signed event in an append-only Merkle log."""
 
@@ -48,7 +49,8 @@ def root(
 @app.command("init")
 @reports_errors
 def init(
-    db: DbOption = None, keystore: KeystoreOption = None,
+    db: DbOption = None,
+    keystore: KeystoreOption = None,
     origin: Annotated[str | None, typer.Option("--origin", help="Log name for checkpoints.")] = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -62,8 +64,14 @@ def init(
         say(f"log verifier key (give it to anyone who verifies): {result.log_key}")
         say(f"operator and log private keys: {result.keystore}")
     else:
-        say(f"database {result.database} is at schema {result.revision}"
-            + (f" (migrated from {result.revision_before})" if result.revision_before != result.revision else ""))
+        say(
+            f"database {result.database} is at schema {result.revision}"
+            + (
+                f" (migrated from {result.revision_before})"
+                if result.revision_before != result.revision
+                else ""
+            )
+        )
 
 
 def main() -> None:

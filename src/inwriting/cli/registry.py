@@ -8,15 +8,25 @@ import typer
 from rich.table import Table
 
 from inwriting.app import registry
-from inwriting.cli.common import DbOption, JsonOption, KeystoreOption, app_for, emit_json, out, \
-    reports_errors, say
+from inwriting.cli.common import (
+    DbOption,
+    JsonOption,
+    KeystoreOption,
+    app_for,
+    emit_json,
+    out,
+    reports_errors,
+    say,
+)
 
-party_app = typer.Typer(help="Register and list parties (states, alliances, organisations, companies).",
-                        no_args_is_help=True)
+party_app = typer.Typer(
+    help="Register and list parties (states, alliances, organisations, companies).", no_args_is_help=True
+)
 key_app = typer.Typer(help="Create and revoke parties' Ed25519 signing keys.", no_args_is_help=True)
 process_app = typer.Typer(help="Create negotiation processes.", no_args_is_help=True)
-track_app = typer.Typer(help="Create tracks (bilateral, alliance, multilateral forum) within a process.",
-                        no_args_is_help=True)
+track_app = typer.Typer(
+    help="Create tracks (bilateral, alliance, multilateral forum) within a process.", no_args_is_help=True
+)
 
 
 @party_app.command("add")
@@ -26,7 +36,9 @@ def party_add(
     name: Annotated[str, typer.Option("--name", help="Full name as it appears in texts.")],
     kind: Annotated[str, typer.Option("--kind", help="state|alliance|organisation|company|person")] = "state",
     member: Annotated[list[str] | None, typer.Option("--member", help="A member party (repeat).")] = None,
-    db: DbOption = None, keystore: KeystoreOption = None, as_json: JsonOption = False,
+    db: DbOption = None,
+    keystore: KeystoreOption = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Register a party (signed by the instance operator)."""
     with app_for(db, keystore) as app:
@@ -57,7 +69,9 @@ def party_list(db: DbOption = None, as_json: JsonOption = False) -> None:
 @reports_errors
 def key_new(
     party: Annotated[str, typer.Argument(help="The party the key signs for.")],
-    db: DbOption = None, keystore: KeystoreOption = None, as_json: JsonOption = False,
+    db: DbOption = None,
+    keystore: KeystoreOption = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Generate an Ed25519 key; the private key stays in the local keystore."""
     with app_for(db, keystore) as app:
@@ -74,7 +88,9 @@ def key_revoke(
     party: Annotated[str, typer.Argument(help="The party that holds the key.")],
     key_id: Annotated[str, typer.Argument(help="The key id, e.g. ed25519:0123456789abcdef.")],
     reason: Annotated[str, typer.Option("--reason", help="Why (recorded in the log).")] = "revoked",
-    db: DbOption = None, keystore: KeystoreOption = None, as_json: JsonOption = False,
+    db: DbOption = None,
+    keystore: KeystoreOption = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Revoke a key: events it signs from now on are refused."""
     with app_for(db, keystore) as app:
@@ -90,7 +106,9 @@ def key_revoke(
 def process_new(
     process_id: Annotated[str, typer.Argument(metavar="ID")],
     title: Annotated[str, typer.Option("--title", help="What the process is about.")],
-    db: DbOption = None, keystore: KeystoreOption = None, as_json: JsonOption = False,
+    db: DbOption = None,
+    keystore: KeystoreOption = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Create a process that groups tracks."""
     with app_for(db, keystore) as app:
@@ -108,10 +126,22 @@ def process_list(db: DbOption = None, as_json: JsonOption = False) -> None:
     with app_for(db) as app:
         rows = registry.list_processes(app)
     if as_json:
-        emit_json({"ok": True, "processes": [
-            {"id": p.id, "title": p.title, "tracks": [
-                {"id": t.id, "forum": t.forum, "parties": list(t.parties), "status": t.status} for t in tracks]}
-            for p, tracks in rows]})
+        emit_json(
+            {
+                "ok": True,
+                "processes": [
+                    {
+                        "id": p.id,
+                        "title": p.title,
+                        "tracks": [
+                            {"id": t.id, "forum": t.forum, "parties": list(t.parties), "status": t.status}
+                            for t in tracks
+                        ],
+                    }
+                    for p, tracks in rows
+                ],
+            }
+        )
         return
     table = Table("process", "track", "forum", "parties", title="Processes")
     for p, tracks in rows:
@@ -128,7 +158,9 @@ def track_new(
     process: Annotated[str, typer.Option("--process", help="The process it belongs to.")],
     forum: Annotated[str, typer.Option("--forum", help="e.g. 'Bilateral talks, Geneva'.")],
     party: Annotated[list[str], typer.Option("--party", help="A party to the track (repeat, two or more).")],
-    db: DbOption = None, keystore: KeystoreOption = None, as_json: JsonOption = False,
+    db: DbOption = None,
+    keystore: KeystoreOption = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Create a track (negotiation) with its forum and parties."""
     with app_for(db, keystore) as app:

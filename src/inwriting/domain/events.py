@@ -26,9 +26,7 @@ KEY_REVOKED = EventType("key.revoked")
 PROCESS_CREATED = EventType("process.created")
 TRACK_CREATED = EventType("track.created")
 
-KNOWN_TYPES = frozenset(
-    {GENESIS, PARTY_REGISTERED, KEY_ADDED, KEY_REVOKED, PROCESS_CREATED, TRACK_CREATED}
-)
+KNOWN_TYPES = frozenset({GENESIS, PARTY_REGISTERED, KEY_ADDED, KEY_REVOKED, PROCESS_CREATED, TRACK_CREATED})
 
 _TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$")
 _HASH = re.compile(r"^sha256:[0-9a-f]{64}$")

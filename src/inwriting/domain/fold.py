@@ -32,7 +32,9 @@ def authorise(state: State, event: Event) -> Key:
     if key.party != event.actor.party:
         raise RecordError(f"key {key.key_id} belongs to {key.party}, not to {event.actor.party}", where=where)
     if key.revoked_seq is not None:
-        raise RecordError(f"key {key.key_id} of {key.party} was revoked at event {key.revoked_seq}", where=where)
+        raise RecordError(
+            f"key {key.key_id} of {key.party} was revoked at event {key.revoked_seq}", where=where
+        )
     return key
 
 

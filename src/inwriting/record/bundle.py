@@ -1,33 +1,48 @@
 """Bundles: one file (JSON Lines, gzip if it ends in .gz) that proves part of a log offline.
 
 Line 1 is the header (origin, log key, checkpoints); then one line per leaf in log order, either the
-signed event (canonical bytes as a string, base64 signature) or, for what the reader may not see, only
-the leaf hash. `verify_bundle` streams it: memory stays bounded however many events it holds.
+signed event (its canonical bytes embedded verbatim, base64 signature) or, for what the reader may not
+see, only the leaf hash. `verify_bundle` streams it: memory stays bounded however many events it holds.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import gzip
 import json
+import multiprocessing
 import os
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, cast
 
+from inwriting.domain.model import State
 from inwriting.errors import InvalidInput, InwritingError, VerificationError
 from inwriting.record import merkle
+from inwriting.record.chain import ZERO_HASH
 from inwriting.record.checkpoint import Checkpoint, open_checkpoint
-from inwriting.record.envelope import SignedEvent
-from inwriting.record.keys import b64
+from inwriting.record.envelope import hash_ref
+from inwriting.record.keys import PublicKey
+from inwriting.record.linecheck import (
+    BATCH,
+    BATCH_LEVEL,
+    BatchResult,
+    KeyUse,
+    Special,
+    check_batch,
+    event_line,
+    key_from_line,
+    leaf_line,
+)
 from inwriting.record.note import NoteVerifier
-from inwriting.record.verifier import LogVerifier
+from inwriting.record.verifier import check_signed_in_order
 
 FORMAT = "inwriting-bundle/v1"
 MAX_LINE = 2 << 20
+PARALLEL_BYTES = 4 << 20  # below this, starting worker processes costs more than it saves
 
 Progress = Callable[[int, int], None]  # (bytes read, total bytes)
 
@@ -42,8 +57,15 @@ class Header:
     created: str | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {"format": FORMAT, "origin": self.origin, "log_key": self.log_key, "size": self.size,
-                "checkpoints": self.checkpoints, "process": self.process, "created": self.created}
+        return {
+            "format": FORMAT,
+            "origin": self.origin,
+            "log_key": self.log_key,
+            "size": self.size,
+            "checkpoints": self.checkpoints,
+            "process": self.process,
+            "created": self.created,
+        }
 
 
 @dataclass(frozen=True)
@@ -52,8 +74,8 @@ class Visible:
     event_bytes: bytes
     signature: bytes
 
-    def line(self) -> dict[str, Any]:
-        return {"seq": self.seq, "event": self.event_bytes.decode("utf-8"), "sig": b64(self.signature)}
+    def line(self) -> bytes:
+        return event_line(self.seq, self.event_bytes, self.signature)
 
 
 @dataclass(frozen=True)
@@ -61,14 +83,14 @@ class Hidden:
     seq: int
     leaf_hash: bytes
 
-    def line(self) -> dict[str, Any]:
-        return {"seq": self.seq, "leaf": self.leaf_hash.hex()}
+    def line(self) -> bytes:
+        return leaf_line(self.seq, self.leaf_hash)
 
 
 def _open_write(path: Path, *, compress: bool) -> IO[bytes]:
     if compress:
         return cast(IO[bytes], gzip.open(path, "wb", compresslevel=6))
-    return open(path, "wb")  # noqa: SIM115
+    return open(path, "wb")
 
 
 def write_bundle(path: Path, header: Header, entries: Iterable[Visible | Hidden]) -> int:
@@ -79,7 +101,7 @@ def write_bundle(path: Path, header: Header, entries: Iterable[Visible | Hidden]
         with _open_write(temp, compress=path.suffix == ".gz") as out:
             out.write(json.dumps(header.to_json(), ensure_ascii=False).encode() + b"\n")
             for entry in entries:
-                out.write(json.dumps(entry.line(), ensure_ascii=False).encode() + b"\n")
+                out.write(entry.line())
                 count += 1
         with open(temp, "rb") as handle:
             os.fsync(handle.fileno())
@@ -108,10 +130,9 @@ class BundleReport:
 
 
 class _Reader:
-    """Lines of a bundle with their numbers, refusing over-long lines; tracks bytes for progress."""
+    """Raw lines of a bundle with their numbers, refusing over-long lines; tracks bytes for progress."""
 
     def __init__(self, path: Path) -> None:
-        self.path = path
         self.total = path.stat().st_size
         raw = open(path, "rb")  # noqa: SIM115
         magic = raw.read(2)
@@ -120,21 +141,19 @@ class _Reader:
         self.stream = cast(IO[bytes], gzip.GzipFile(fileobj=raw)) if magic == b"\x1f\x8b" else raw
         self.number = 0
 
-    def lines(self) -> Iterator[tuple[int, Any]]:
+    def line(self) -> bytes | None:
         try:
-            while True:
-                line = self.stream.readline(MAX_LINE + 1)
-                if not line:
-                    return
-                self.number += 1
-                if len(line) > MAX_LINE:
-                    raise VerificationError(f"longer than {MAX_LINE} bytes", where=f"line {self.number}")
-                try:
-                    yield self.number, json.loads(line)
-                except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-                    raise VerificationError(f"not JSON: {exc}", where=f"line {self.number}") from exc
+            line = self.stream.readline(MAX_LINE + 1)
         except (OSError, EOFError, gzip.BadGzipFile) as exc:
-            raise VerificationError(f"cannot read the bundle: {exc}", where=f"line {self.number + 1}") from exc
+            raise VerificationError(
+                f"cannot read the bundle: {exc}", where=f"line {self.number + 1}"
+            ) from exc
+        if not line:
+            return None
+        self.number += 1
+        if len(line) > MAX_LINE:
+            raise VerificationError(f"longer than {MAX_LINE} bytes", where=f"line {self.number}")
+        return line
 
     def position(self) -> int:
         return self.raw.tell()
@@ -148,13 +167,21 @@ def _header(obj: Any, trusted_log_key: str | None) -> tuple[Header, NoteVerifier
     if not isinstance(obj, dict) or obj.get("format") != FORMAT:
         raise VerificationError(f"not an inwriting bundle (expected format {FORMAT})", where="line 1")
     try:
-        header = Header(str(obj["origin"]), str(obj["log_key"]), int(obj["size"]),
-                        [str(c) for c in obj["checkpoints"]], obj.get("process"), obj.get("created"))
+        header = Header(
+            str(obj["origin"]),
+            str(obj["log_key"]),
+            int(obj["size"]),
+            [str(c) for c in obj["checkpoints"]],
+            obj.get("process"),
+            obj.get("created"),
+        )
     except (KeyError, TypeError, ValueError) as exc:
         raise VerificationError(f"malformed header: {exc}", where="line 1") from exc
     if trusted_log_key is not None and header.log_key != trusted_log_key:
-        raise VerificationError(f"the bundle is signed by log key {header.log_key}, not the trusted"
-                                f" {trusted_log_key}", where="header")
+        raise VerificationError(
+            f"the bundle is signed by log key {header.log_key}, not the trusted {trusted_log_key}",
+            where="header",
+        )
     try:
         verifier = NoteVerifier.from_vkey(header.log_key)
     except InvalidInput as exc:
@@ -171,73 +198,166 @@ def _header(obj: Any, trusted_log_key: str | None) -> tuple[Header, NoteVerifier
     return header, verifier, checkpoints
 
 
-def _entry(number: int, obj: Any) -> Visible | Hidden:
-    where = f"line {number}"
-    if not isinstance(obj, dict) or not isinstance(obj.get("seq"), int):
-        raise VerificationError("an entry needs an integer seq", where=where)
-    try:
-        if "leaf" in obj:
-            return Hidden(obj["seq"], bytes.fromhex(obj["leaf"]))
-        return Visible(obj["seq"], obj["event"].encode("utf-8"),
-                       base64.b64decode(obj["sig"], validate=True))
-    except (KeyError, TypeError, ValueError, AttributeError, binascii.Error) as exc:
-        raise VerificationError(f"malformed entry: {exc}", where=where) from exc
-
-
-def _signed(number: int, entry: Visible) -> SignedEvent:
-    try:
-        signed = SignedEvent.from_parts(entry.event_bytes, entry.signature, strict=False)
-    except InwritingError as exc:
-        raise VerificationError(f"unreadable event: {exc}", where=f"line {number}") from exc
-    if signed.event.seq != entry.seq:
-        raise VerificationError(f"the line says seq {entry.seq}, the event {signed.event.seq}",
-                                where=f"line {number}")
-    return signed
-
-
 def verify_bundle(path: Path, *, trusted_log_key: str | None = None, progress: Progress | None = None,
                   workers: int | None = None) -> BundleReport:
-    """Check every signature, the chain, the tree and the checkpoints; no database, no network."""
+    """Check every signature, the chain, the tree and the checkpoints; no database, no network.
+
+    Batches of lines are checked in worker processes (`workers`, default: every core) when the bundle
+    is large enough to repay starting them; call it under `if __name__ == "__main__":` in scripts.
+    """
     started = time.perf_counter()
     if not path.is_file():
         raise InvalidInput(f"no bundle at {path}")
     reader = _Reader(path)
-    verifier = LogVerifier(full_fold=False, workers=workers, locate=lambda seq: f", bundle line {seq + 2}")
     try:
-        lines = reader.lines()
-        first = next(lines, None)
+        first = reader.line()
         if first is None:
             raise VerificationError("the bundle is empty", where="line 1")
-        header, _, checkpoints = _header(first[1], trusted_log_key)
-        hidden = events = 0
-        for number, obj in lines:
-            entry = _entry(number, obj)
-            if isinstance(entry, Hidden):
-                verifier.add_hidden(entry.seq, entry.leaf_hash)
-                hidden += 1
-            else:
-                verifier.add(_signed(number, entry))
-                events += 1
-            size = verifier.frontier.size
-            cp = checkpoints.get(size)
-            if cp is not None and cp.root != verifier.frontier.root():
-                verifier.drain()  # a bad signature names the changed event more precisely
-                raise VerificationError(f"the events do not hash to the signed root {cp.root.hex()}",
-                                        where=f"checkpoint at size {size}")
-            if progress is not None and number % 4096 == 0:
-                progress(reader.position(), reader.total)
-        result = verifier.finish()
+        try:
+            header_obj = json.loads(first)
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise VerificationError(f"not JSON: {exc}", where="line 1") from exc
+        header, _, checkpoints = _header(header_obj, trusted_log_key)
+        joiner = _Joiner(checkpoints)
+        processes = workers or ((os.cpu_count() or 1) if reader.total > PARALLEL_BYTES else 1)
+        with _BatchRunner(processes) as runner:
+            for batch in runner.run(reader):
+                joiner.join(batch)
+                if progress is not None:
+                    progress(reader.position(), reader.total)
     finally:
-        verifier.close()
         reader.close()
-    if result.size != header.size:
-        raise VerificationError(f"the header promises {header.size} leaves, the bundle holds {result.size}",
-                                where="end of bundle")
-    if (result.state.origin, result.state.log_vkey) != (header.origin, header.log_key):
+    state = joiner.state
+    if joiner.frontier.size != header.size:
+        raise VerificationError(f"the header promises {header.size} leaves, the bundle holds"
+                                f" {joiner.frontier.size}", where="end of bundle")
+    if (state.origin, state.log_vkey) != (header.origin, header.log_key):
         raise VerificationError("the genesis event names another origin or log key than the header",
                                 where="event 0")
     if progress is not None:
         progress(reader.total, reader.total)
-    return BundleReport(header.origin, header.log_key, header.process, result.size, result.root.hex(),
-                        events, hidden, len(checkpoints), time.perf_counter() - started,
-                        sorted(result.state.parties))
+    return BundleReport(header.origin, header.log_key, header.process, joiner.frontier.size,
+                        joiner.frontier.root().hex(), joiner.events, joiner.frontier.size - joiner.events,
+                        len(checkpoints), time.perf_counter() - started, sorted(state.parties))
+
+
+class _Joiner:
+    """The in-order checks: links between batches, the key events, the keys each batch used, the tree."""
+
+    def __init__(self, checkpoints: dict[int, Checkpoint]) -> None:
+        self.checkpoints = checkpoints
+        self.state = State()
+        self.frontier = merkle.Frontier()
+        self.head_leaf = ZERO_HASH
+        self.head_time = ""
+        self.events = 0
+
+    def join(self, batch: BatchResult) -> None:
+        failure_line = batch.failure[0] if batch.failure else None
+        for special in batch.specials:
+            if failure_line is None or special.number < failure_line:
+                self._fold(special)
+        if batch.failure is not None:
+            raise VerificationError(batch.failure[1], where=f"line {batch.failure[0]}")
+        if batch.first_prev is not None and batch.first_prev != hash_ref(self.head_leaf):
+            raise VerificationError(f"does not follow the previous leaf: prev is {batch.first_prev}",
+                                    where=f"event {batch.first_seq} (line {batch.first_line})")
+        if batch.events and batch.first_time < self.head_time:
+            raise VerificationError(f"time goes backwards: {batch.first_time} is before {self.head_time}",
+                                    where=f"line {batch.first_line}")
+        for key_id, use in batch.key_uses.items():
+            self._check_use(key_id, use)
+        self._grow(batch)
+        self.events += batch.events
+        if batch.count:
+            self.head_leaf = batch.leaves[-merkle.HASH_SIZE :]
+        self.head_time = batch.last_time or self.head_time
+
+    def _fold(self, special: Special) -> None:
+        signed, where = special.signed, f"event {special.signed.event.seq} (line {special.number})"
+        try:
+            self.state = check_signed_in_order(self.state, signed)
+        except InwritingError as exc:
+            raise VerificationError(exc.message, where=where) from exc
+
+    def _check_use(self, key_id: str, use: KeyUse) -> None:
+        key = self.state.keys.get(key_id)
+        where = f"events {use.first}..{use.last} signed by {key_id}"
+        if key is None or PublicKey.from_b64(key.public_key).raw != use.public_key:
+            raise VerificationError(f"key {key_id} was not added to the log before it signed", where=where)
+        if key.party != use.party:
+            raise VerificationError(f"key {key_id} belongs to {key.party}, not to {use.party}", where=where)
+        if key.added_seq >= use.first:
+            raise VerificationError(f"key {key_id} signed before it was added at event {key.added_seq}",
+                                    where=where)
+        if key.revoked_seq is not None and use.last > key.revoked_seq:
+            raise VerificationError(f"key {key_id} signed after it was revoked at event {key.revoked_seq}",
+                                    where=where)
+
+    def _grow(self, batch: BatchResult) -> None:
+        start, end = batch.first_seq, batch.first_seq + batch.count
+        inner = any(start < size < end for size in self.checkpoints)
+        if batch.subtree is not None and not inner and self.frontier.size == start:
+            self.frontier.append_subtree(BATCH_LEVEL, batch.subtree)
+        else:
+            for i in range(batch.count):
+                self.frontier.append(batch.leaves[i * merkle.HASH_SIZE : (i + 1) * merkle.HASH_SIZE])
+                self._check_checkpoint()
+        self._check_checkpoint()
+
+    def _check_checkpoint(self) -> None:
+        size = self.frontier.size
+        cp = self.checkpoints.get(size)
+        if cp is not None and cp.root != self.frontier.root():
+            raise VerificationError(f"the events do not hash to the signed root {cp.root.hex()}",
+                                    where=f"checkpoint at size {size}")
+
+
+class _BatchRunner:
+    """Feeds aligned batches of lines to `check_batch`, in worker processes or (for one) right here,
+    and yields the results in bundle order."""
+
+    def __init__(self, processes: int) -> None:
+        self.processes = processes
+        self.pool: ProcessPoolExecutor | None = None
+        self.keys: dict[str, bytes] = {}
+
+    def __enter__(self) -> _BatchRunner:
+        if self.processes > 1:
+            self.pool = ProcessPoolExecutor(self.processes, mp_context=multiprocessing.get_context("spawn"))
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+
+    def _batches(self, reader: _Reader) -> Iterator[tuple[int, int, list[bytes], dict[str, bytes]]]:
+        seq = 0
+        while True:
+            first = reader.number + 1
+            lines: list[bytes] = []
+            while len(lines) < BATCH:
+                line = reader.line()
+                if line is None:
+                    break
+                hint = key_from_line(line)
+                if hint is not None:
+                    self.keys = {**self.keys, hint[0]: hint[1]}
+                lines.append(line)
+            if not lines:
+                return
+            yield first, seq, lines, self.keys
+            seq += len(lines)
+
+    def run(self, reader: _Reader) -> Iterator[BatchResult]:
+        if self.pool is None:
+            for first, seq, lines, keys in self._batches(reader):
+                yield check_batch(first, seq, lines, keys)
+            return
+        pending: deque[Future[BatchResult]] = deque()
+        for first, seq, lines, keys in self._batches(reader):
+            pending.append(self.pool.submit(check_batch, first, seq, lines, keys))
+            while len(pending) > 2 * self.processes:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()

@@ -242,6 +242,17 @@ class Frontier:
         self._size += 1
         return completed
 
+    def append_subtree(self, level: int, digest: bytes) -> None:
+        """Add a whole perfect subtree of 2**level leaves at once (the size must be a multiple of it)."""
+        if self._size % (1 << level):
+            raise InvalidInput(f"a subtree of 2**{level} leaves cannot start at leaf {self._size}")
+        index = self._size >> level
+        while index & 1:
+            digest = node_hash(self._stack.pop(), digest)
+            index >>= 1
+        self._stack.append(digest)
+        self._size += 1 << level
+
     def root(self) -> bytes:
         return _fold(self._stack)
 

@@ -11,7 +11,7 @@ import os
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import nacl.exceptions
 import nacl.signing
@@ -40,7 +40,9 @@ def check_key_material(party: str, key_id: object, public_key: object, proof: ob
         raise RecordError("key_id, public_key and proof must be texts", where=where)
     key = PublicKey.from_b64(public_key)
     if key.key_id != key_id:
-        raise RecordError(f"key id {key_id} does not match its public key ({key_id_of(key.raw)})", where=where)
+        raise RecordError(
+            f"key id {key_id} does not match its public key ({key_id_of(key.raw)})", where=where
+        )
     signature = unb64(proof, what="key proof", size=64)
     try:
         key.verify(key_proof_message(party, key_id), signature, where=where)
@@ -52,19 +54,36 @@ def _check_key_event(signed: SignedEvent) -> None:
     event, where = signed.event, f"event {signed.event.seq} ({signed.event.type})"
     body = event.body
     if event.type == ev.KEY_ADDED:
-        check_key_material(str(body.get("party")), body.get("key_id"), body.get("public_key"),
-                           body.get("proof"), where=where)
+        check_key_material(
+            str(body.get("party")), body.get("key_id"), body.get("public_key"), body.get("proof"), where=where
+        )
     elif event.type == ev.GENESIS:
         operator = body.get("operator")
         if not isinstance(operator, dict):
             raise RecordError("log.genesis must name the operator key", where=where)
-        check_key_material(ev.OPERATOR, operator.get("key_id"), operator.get("public_key"),
-                           operator.get("proof"), where=where)
+        check_key_material(
+            ev.OPERATOR,
+            operator.get("key_id"),
+            operator.get("public_key"),
+            operator.get("proof"),
+            where=where,
+        )
 
 
 def check_signed(state: State, head: Head, signed: SignedEvent) -> State:
     """Refuse (RecordError or a domain error) unless `signed` may be appended after `head`."""
     head.check_next(signed.event)
+    _check_key_event(signed)
+    key = authorise(state, signed.event)
+    try:
+        signed.verify(PublicKey.from_b64(key.public_key))
+    except VerificationError as exc:
+        raise RecordError(exc.message, where=exc.where) from exc
+    return apply(state, signed.event)
+
+
+def check_signed_in_order(state: State, signed: SignedEvent) -> State:
+    """Key rules and signature of an event whose place in the chain was checked elsewhere."""
     _check_key_event(signed)
     key = authorise(state, signed.event)
     try:
@@ -103,9 +122,14 @@ class LogVerifier:
 
     CHUNK = 512
 
-    def __init__(self, *, full_fold: bool, workers: int | None = None,
-                 on_node: Callable[[merkle.NodeKey, bytes], None] | None = None,
-                 locate: Callable[[int], str] | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        full_fold: bool,
+        workers: int | None = None,
+        on_node: Callable[[merkle.NodeKey, bytes], None] | None = None,
+        locate: Callable[[int], str] | None = None,
+    ) -> None:
         self.full_fold = full_fold
         self._locate = locate or (lambda seq: "")
         self.state = State()
@@ -128,24 +152,30 @@ class LogVerifier:
             key = authorise(self.state, event)
             if self.full_fold or event.type in _KEY_EVENTS:
                 self.state = apply(self.state, event)
-            else:
-                self.state = replace(self.state, size=event.seq + 1)
         except InwritingError as exc:
             self.drain()  # an earlier event's bad signature is the better explanation, if there is one
             raise VerificationError(exc.message, where=where) from exc
         verifier = self._verifiers.get(key.key_id)
         if verifier is None:
             verifier = self._verifiers[key.key_id] = PublicKey.from_b64(key.public_key).verifier()
-        self._queue((verifier, b"inwriting/event/v1\n" + signed.event_bytes, signed.signature,
-                     f"{where}: signature by {key.key_id} of {key.party}"))
+        self._queue(
+            (
+                verifier,
+                b"inwriting/event/v1\n" + signed.event_bytes,
+                signed.signature,
+                f"{where}: signature by {key.key_id} of {key.party}",
+            )
+        )
         self._append_leaf(signed.leaf_hash, event)
 
     def add_hidden(self, seq: int, leaf_hash: bytes) -> None:
         """An event the reader may not see: only its leaf hash, so the tree still verifies."""
         if seq != self.head.size:
             self.drain()
-            raise VerificationError(f"out of order: hidden leaf carries seq {seq}, expected {self.head.size}",
-                                    where=f"leaf {seq}{self._locate(seq)}")
+            raise VerificationError(
+                f"out of order: hidden leaf carries seq {seq}, expected {self.head.size}",
+                where=f"leaf {seq}{self._locate(seq)}",
+            )
         if len(leaf_hash) != merkle.HASH_SIZE:
             raise VerificationError("a leaf hash has 32 bytes", where=f"leaf {seq}{self._locate(seq)}")
         self.head = Head(seq + 1, leaf_hash, self.head.time)
@@ -179,8 +209,9 @@ class LogVerifier:
     @staticmethod
     def _raise_if_failed(where: str | None) -> None:
         if where is not None:
-            raise VerificationError("the signature does not verify (the event or its signature changed)",
-                                    where=where)
+            raise VerificationError(
+                "the signature does not verify (the event or its signature changed)", where=where
+            )
 
     def drain(self) -> None:
         self._flush()

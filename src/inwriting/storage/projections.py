@@ -38,16 +38,18 @@ def load_state(conn: Connection, refs: Refs | None = None) -> State:
 def _load_parties(conn: Connection, ids: Iterable[str] | None) -> dict[PartyId, Party]:
     members: dict[str, list[str]] = {}
     rows = conn.execute(
-        select(t.party_members).where(_where_in(t.party_members.c.party, ids)).order_by(
-            t.party_members.c.party, t.party_members.c.position)
+        select(t.party_members)
+        .where(_where_in(t.party_members.c.party, ids))
+        .order_by(t.party_members.c.party, t.party_members.c.position)
     )
     for row in rows:
         members.setdefault(row.party, []).append(row.member)
     result = {}
     for row in conn.execute(select(t.parties).where(_where_in(t.parties.c.id, ids))):
         pid = PartyId(row.id)
-        result[pid] = Party(pid, row.name, row.kind, tuple(PartyId(m) for m in members.get(row.id, [])),
-                            row.registered_seq)
+        result[pid] = Party(
+            pid, row.name, row.kind, tuple(PartyId(m) for m in members.get(row.id, [])), row.registered_seq
+        )
     return result
 
 
@@ -67,14 +69,21 @@ def _load_processes(conn: Connection, ids: Iterable[str] | None) -> dict[str, Pr
 def _load_tracks(conn: Connection, ids: Iterable[str] | None) -> dict[str, Track]:
     parties: dict[str, list[str]] = {}
     rows = conn.execute(
-        select(t.track_parties).where(_where_in(t.track_parties.c.track, ids)).order_by(
-            t.track_parties.c.track, t.track_parties.c.position)
+        select(t.track_parties)
+        .where(_where_in(t.track_parties.c.track, ids))
+        .order_by(t.track_parties.c.track, t.track_parties.c.position)
     )
     for row in rows:
         parties.setdefault(row.track, []).append(row.party)
     return {
-        r.id: Track(r.id, r.process, r.forum, tuple(PartyId(p) for p in parties.get(r.id, [])),
-                    r.created_seq, r.status)
+        r.id: Track(
+            r.id,
+            r.process,
+            r.forum,
+            tuple(PartyId(p) for p in parties.get(r.id, [])),
+            r.created_seq,
+            r.status,
+        )
         for r in conn.execute(select(t.tracks).where(_where_in(t.tracks.c.id, ids)))
     }
 
@@ -91,14 +100,24 @@ def write_changes(conn: Connection, before: State, after: State) -> None:
     for kid, key in after.keys.items():
         if before.keys.get(kid) != key:
             conn.execute(delete(t.keys).where(t.keys.c.key_id == kid))
-            conn.execute(insert(t.keys).values(
-                key_id=key.key_id, party=key.party, public_key=key.public_key, added_seq=key.added_seq,
-                revoked_seq=key.revoked_seq, revoked_reason=key.revoked_reason))
+            conn.execute(
+                insert(t.keys).values(
+                    key_id=key.key_id,
+                    party=key.party,
+                    public_key=key.public_key,
+                    added_seq=key.added_seq,
+                    revoked_seq=key.revoked_seq,
+                    revoked_reason=key.revoked_reason,
+                )
+            )
     for prid, process in after.processes.items():
         if before.processes.get(prid) != process:
             conn.execute(delete(t.processes).where(t.processes.c.id == prid))
-            conn.execute(insert(t.processes).values(
-                id=process.id, title=process.title, created_seq=process.created_seq))
+            conn.execute(
+                insert(t.processes).values(
+                    id=process.id, title=process.title, created_seq=process.created_seq
+                )
+            )
     for tid, track in after.tracks.items():
         if before.tracks.get(tid) != track:
             _put_track(conn, track)
@@ -107,8 +126,11 @@ def write_changes(conn: Connection, before: State, after: State) -> None:
 def _put_party(conn: Connection, party: Party) -> None:
     conn.execute(delete(t.party_members).where(t.party_members.c.party == party.id))
     conn.execute(delete(t.parties).where(t.parties.c.id == party.id))
-    conn.execute(insert(t.parties).values(
-        id=party.id, name=party.name, kind=party.kind, registered_seq=party.registered_seq))
+    conn.execute(
+        insert(t.parties).values(
+            id=party.id, name=party.name, kind=party.kind, registered_seq=party.registered_seq
+        )
+    )
     for position, member in enumerate(party.members):
         conn.execute(insert(t.party_members).values(party=party.id, position=position, member=member))
 
@@ -116,9 +138,15 @@ def _put_party(conn: Connection, party: Party) -> None:
 def _put_track(conn: Connection, track: Track) -> None:
     conn.execute(delete(t.track_parties).where(t.track_parties.c.track == track.id))
     conn.execute(delete(t.tracks).where(t.tracks.c.id == track.id))
-    conn.execute(insert(t.tracks).values(
-        id=track.id, process=track.process, forum=track.forum, status=track.status,
-        created_seq=track.created_seq))
+    conn.execute(
+        insert(t.tracks).values(
+            id=track.id,
+            process=track.process,
+            forum=track.forum,
+            status=track.status,
+            created_seq=track.created_seq,
+        )
+    )
     for position, party in enumerate(track.parties):
         conn.execute(insert(t.track_parties).values(track=track.id, position=position, party=party))
 

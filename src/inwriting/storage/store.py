@@ -72,7 +72,7 @@ class Store:
         return describe(str(self.engine.url.render_as_string(hide_password=False)))
 
     def require_schema(self) -> None:
-        from inwriting.storage.migrate import head_revision, current_revision
+        from inwriting.storage.migrate import current_revision, head_revision
 
         try:
             current = current_revision(self.engine)
@@ -128,13 +128,26 @@ class LogWriter:
             select(t.log_entries.c.seq).where(t.log_entries.c.event_id == event.id)
         ).scalar_one_or_none()
         if existing is not None:
-            raise RecordError(f"replayed: event id {event.id} is already in the log at seq {existing}",
-                              where=f"event {event.seq}")
+            raise RecordError(
+                f"replayed: event id {event.id} is already in the log at seq {existing}",
+                where=f"event {event.seq}",
+            )
         leaf = signed.leaf_hash
-        self.conn.execute(insert(t.log_entries).values(
-            seq=event.seq, event_id=event.id, type=event.type, time=event.time,
-            actor_party=event.actor.party, key_id=event.actor.key_id, track=event.track, process=process,
-            event_bytes=signed.event_bytes, signature=signed.signature, leaf_hash=leaf))
+        self.conn.execute(
+            insert(t.log_entries).values(
+                seq=event.seq,
+                event_id=event.id,
+                type=event.type,
+                time=event.time,
+                actor_party=event.actor.party,
+                key_id=event.actor.key_id,
+                track=event.track,
+                process=process,
+                event_bytes=signed.event_bytes,
+                signature=signed.signature,
+                leaf_hash=leaf,
+            )
+        )
         nodes = self._get_frontier().append(leaf)
         self.conn.execute(insert(t.log_nodes), [{"level": lv, "idx": ix, "hash": h} for (lv, ix), h in nodes])
         projections.write_changes(self.conn, before, after)
@@ -142,8 +155,9 @@ class LogWriter:
 
     def _get_frontier(self) -> merkle.Frontier:
         if self._frontier is None:
-            self._frontier = merkle.Frontier.from_nodes(self._head.size, node_getter(self.conn, [
-                merkle.root_nodes(self._head.size)]))
+            self._frontier = merkle.Frontier.from_nodes(
+                self._head.size, node_getter(self.conn, [merkle.root_nodes(self._head.size)])
+            )
         return self._frontier
 
     def _set_head(self, head: Head) -> None:
@@ -193,8 +207,18 @@ def iter_entries(conn: Connection, start: int = 0, stop: int | None = None) -> I
     if stop is not None:
         query = query.where(t.log_entries.c.seq < stop)
     for row in conn.execute(query, execution_options={"yield_per": 2000}):
-        yield StoredEntry(row.seq, row.type, row.time, row.actor_party, row.key_id, row.track, row.process,
-                          bytes(row.event_bytes), bytes(row.signature), bytes(row.leaf_hash))
+        yield StoredEntry(
+            row.seq,
+            row.type,
+            row.time,
+            row.actor_party,
+            row.key_id,
+            row.track,
+            row.process,
+            bytes(row.event_bytes),
+            bytes(row.signature),
+            bytes(row.leaf_hash),
+        )
 
 
 def checkpoints(conn: Connection) -> list[StoredCheckpoint]:

@@ -108,6 +108,17 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for table in ("track_parties", "tracks", "processes", "keys", "party_members", "parties", "log_meta",
-                  "checkpoints", "log_head", "log_nodes", "log_entries"):
+    for table in (
+        "track_parties",
+        "tracks",
+        "processes",
+        "keys",
+        "party_members",
+        "parties",
+        "log_meta",
+        "checkpoints",
+        "log_head",
+        "log_nodes",
+        "log_entries",
+    ):
         op.drop_table(table)
