@@ -82,6 +82,8 @@ def _require_operator(event: Event) -> None:
 
 
 def _genesis(state: State, event: Event) -> State:
+    if event.seq != 0 or state.origin is not None:
+        raise RecordError("log.genesis can only be the first event", where=f"event {event.seq}")
     operator = _body_dict(event, "operator")
     key = Key(str(operator["key_id"]), ev.OPERATOR, str(operator["public_key"]), event.seq)
     if event.actor.key_id != key.key_id or event.actor.party != ev.OPERATOR:

@@ -107,11 +107,8 @@ class LogWriter:
         query = select(t.log_head).where(t.log_head.c.id == 1)
         row = conn.execute(query.with_for_update() if lock else query).first()
         if row is None:
-            self._head = Head()
-            self._has_head_row = False
-        else:
-            self._head = Head(row.size, row.leaf_hash, row.time)
-            self._has_head_row = True
+            raise StorageError("the log head row is missing; the database is damaged or not initialised")
+        self._head = Head(row.size, row.leaf_hash, row.time)
         self._frontier: merkle.Frontier | None = None
 
     @property
@@ -162,11 +159,7 @@ class LogWriter:
 
     def _set_head(self, head: Head) -> None:
         values = {"size": head.size, "leaf_hash": head.leaf, "time": head.time}
-        if self._has_head_row:
-            self.conn.execute(update(t.log_head).where(t.log_head.c.id == 1).values(**values))
-        else:
-            self.conn.execute(insert(t.log_head).values(id=1, **values))
-            self._has_head_row = True
+        self.conn.execute(update(t.log_head).where(t.log_head.c.id == 1).values(**values))
         self._head = head
 
     def root(self) -> bytes:

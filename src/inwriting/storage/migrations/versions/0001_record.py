@@ -48,6 +48,12 @@ def upgrade() -> None:
         sa.Column("leaf_hash", sa.LargeBinary, nullable=False),
         sa.Column("time", sa.String(32), nullable=False),
     )
+    # The head row exists from the start, so that every append, the first included, locks it.
+    op.bulk_insert(
+        sa.table("log_head", sa.column("id", sa.Integer), sa.column("size", sa.BigInteger),
+                 sa.column("leaf_hash", sa.LargeBinary), sa.column("time", sa.String)),
+        [{"id": 1, "size": 0, "leaf_hash": bytes(32), "time": ""}],
+    )
     op.create_table(
         "checkpoints",
         sa.Column("size", sa.BigInteger, primary_key=True, autoincrement=False),
