@@ -536,30 +536,25 @@ def test_commands_on_a_missing_database_fail_without_creating_it(fresh: Cli, arg
 # ---- known bugs (strict: these start failing once fixed; then drop the marker) -------------------
 
 
-@pytest.mark.xfail(strict=True, reason="cli/common.py prints user text as Rich markup (see report)")
 def test_square_brackets_in_a_name_are_printed_as_text(cli: Cli) -> None:
     result = cli.invoke("party", "add", "FR", "--name", "République [/] française")
     assert result.exit_code == 0, describe(result)
     assert "[/]" in cli.ok("party", "list").stdout
 
 
-@pytest.mark.xfail(strict=True, reason="cli/common.py prints error messages as Rich markup (see report)")
 def test_square_brackets_in_an_error_message_are_printed_as_text(cli: Cli) -> None:
     cli.fails("key", "new", "[/]")
 
 
-@pytest.mark.xfail(strict=True, reason="log show --json writes its opening before the query fails")
 def test_log_show_json_failure_is_one_document(cli: Cli) -> None:
     assert cli.fails_json("log", "show", "--from", "-1")["code"] == "invalid_input"
 
 
-@pytest.mark.xfail(strict=True, reason="storage/store.py require_schema catches only OperationalError")
 def test_a_file_that_is_not_a_database_gives_an_error(fresh: Cli) -> None:
     fresh.db.write_text("not a database\n", encoding="utf-8")
     fresh.fails("party", "list")
 
 
-@pytest.mark.xfail(strict=True, reason="app/setup.py init does not wrap the SQLAlchemy error")
 def test_init_in_a_missing_directory_gives_an_error(fresh: Cli, tmp_path: Path) -> None:
     missing = Cli(tmp_path / "no" / "such" / "dir.db", fresh.keys)
     missing.fails("init")

@@ -16,25 +16,45 @@ from inwriting.errors import Conflict, InvalidInput, NotFound, RecordError, Refu
 OP_KEY = "ed25519:00000000000000aa"
 
 
-def event(seq: int, type_: str, body: dict[str, Any], *, party: str = ev.OPERATOR, key: str = OP_KEY,
-          track: str | None = None) -> Event:
-    return Event(EventType(type_), f"id-{seq}", seq, ev.GENESIS_PREV, "2026-11-23T00:00:00.000000Z",
-                 Actor(PartyId(party), key), body, track)
+def event(
+    seq: int,
+    type_: str,
+    body: dict[str, Any],
+    *,
+    party: str = ev.OPERATOR,
+    key: str = OP_KEY,
+    track: str | None = None,
+) -> Event:
+    return Event(
+        EventType(type_),
+        f"id-{seq}",
+        seq,
+        ev.GENESIS_PREV,
+        "2026-11-23T00:00:00.000000Z",
+        Actor(PartyId(party), key),
+        body,
+        track,
+    )
 
 
 def genesis() -> Event:
-    return event(0, ev.GENESIS, {"origin": "o", "log_key": "k",
-                                 "operator": {"key_id": OP_KEY, "public_key": "pk", "proof": "p"}})
+    return event(
+        0,
+        ev.GENESIS,
+        {"origin": "o", "log_key": "k", "operator": {"key_id": OP_KEY, "public_key": "pk", "proof": "p"}},
+    )
 
 
 def base() -> State:
-    return fold([
-        genesis(),
-        event(1, ev.PARTY_REGISTERED, {"party": "RU", "name": "Russian Federation", "kind": "state"}),
-        event(2, ev.PARTY_REGISTERED, {"party": "US", "name": "United States", "kind": "state"}),
-        event(3, ev.KEY_ADDED, {"party": "RU", "key_id": "ed25519:ru", "public_key": "x", "proof": "p"}),
-        event(4, ev.PROCESS_CREATED, {"process": "sg", "title": "Security guarantees"}),
-    ])
+    return fold(
+        [
+            genesis(),
+            event(1, ev.PARTY_REGISTERED, {"party": "RU", "name": "Russian Federation", "kind": "state"}),
+            event(2, ev.PARTY_REGISTERED, {"party": "US", "name": "United States", "kind": "state"}),
+            event(3, ev.KEY_ADDED, {"party": "RU", "key_id": "ed25519:ru", "public_key": "x", "proof": "p"}),
+            event(4, ev.PROCESS_CREATED, {"process": "sg", "title": "Security guarantees"}),
+        ]
+    )
 
 
 def test_fold_builds_state_and_leaves_the_input_unchanged() -> None:
@@ -42,8 +62,15 @@ def test_fold_builds_state_and_leaves_the_input_unchanged() -> None:
     assert state.size == 5
     assert set(state.parties) == {"RU", "US"}
     assert state.keys["ed25519:ru"].party == "RU"
-    after = apply(state, event(5, ev.TRACK_CREATED, {"track": "t", "process": "sg", "forum": "Geneva",
-                                                      "parties": ["RU", "US"]}, track="t"))
+    after = apply(
+        state,
+        event(
+            5,
+            ev.TRACK_CREATED,
+            {"track": "t", "process": "sg", "forum": "Geneva", "parties": ["RU", "US"]},
+            track="t",
+        ),
+    )
     assert "t" in after.tracks and "t" not in state.tracks  # pure: the old state is untouched
 
 
@@ -51,17 +78,41 @@ def test_fold_builds_state_and_leaves_the_input_unchanged() -> None:
     ("bad", "error"),
     [
         (event(5, ev.PARTY_REGISTERED, {"party": "RU", "name": "Again", "kind": "state"}), Conflict),
-        (event(5, ev.PARTY_REGISTERED, {"party": "X", "name": "X", "kind": "state"}, party="RU",
-               key="ed25519:ru"), Refused),
-        (event(5, ev.TRACK_CREATED, {"track": "t", "process": "zz", "forum": "F", "parties": ["RU", "US"]},
-               track="t"), NotFound),
-        (event(5, ev.TRACK_CREATED, {"track": "t", "process": "sg", "forum": "F", "parties": ["RU", "US"]},
-               track="other"), InvalidInput),
+        (
+            event(
+                5,
+                ev.PARTY_REGISTERED,
+                {"party": "X", "name": "X", "kind": "state"},
+                party="RU",
+                key="ed25519:ru",
+            ),
+            Refused,
+        ),
+        (
+            event(
+                5,
+                ev.TRACK_CREATED,
+                {"track": "t", "process": "zz", "forum": "F", "parties": ["RU", "US"]},
+                track="t",
+            ),
+            NotFound,
+        ),
+        (
+            event(
+                5,
+                ev.TRACK_CREATED,
+                {"track": "t", "process": "sg", "forum": "F", "parties": ["RU", "US"]},
+                track="other",
+            ),
+            InvalidInput,
+        ),
         (event(5, ev.KEY_REVOKED, {"party": "US", "key_id": "ed25519:ru", "reason": "x"}), NotFound),
         (event(5, "treaty.signed", {}), RecordError),
         (event(5, ev.PROCESS_CREATED, {"process": "p", "title": "T"}, key="ed25519:unknown"), RecordError),
-        (event(5, ev.PROCESS_CREATED, {"process": "p", "title": "T"}, party="US", key="ed25519:ru"),
-         RecordError),
+        (
+            event(5, ev.PROCESS_CREATED, {"process": "p", "title": "T"}, party="US", key="ed25519:ru"),
+            RecordError,
+        ),
         (event(5, ev.GENESIS, genesis().body), RecordError),
     ],
 )
@@ -71,17 +122,39 @@ def test_rules_refuse(bad: Event, error: type[Exception]) -> None:
 
 
 def test_revoked_key_signs_no_more() -> None:
-    state = apply(base(), event(5, ev.KEY_REVOKED, {"party": "RU", "key_id": "ed25519:ru", "reason": "lost"},
-                                party="RU", key="ed25519:ru"))  # a key may sign its own revocation
+    state = apply(
+        base(),
+        event(
+            5,
+            ev.KEY_REVOKED,
+            {"party": "RU", "key_id": "ed25519:ru", "reason": "lost"},
+            party="RU",
+            key="ed25519:ru",
+        ),
+    )  # a key may sign its own revocation
     assert state.keys["ed25519:ru"].revoked_seq == 5
     with pytest.raises(RecordError, match="revoked at event 5"):
-        apply(state, event(6, ev.KEY_REVOKED, {"party": "RU", "key_id": "ed25519:ru", "reason": "x"},
-                           party="RU", key="ed25519:ru"))
+        apply(
+            state,
+            event(
+                6,
+                ev.KEY_REVOKED,
+                {"party": "RU", "key_id": "ed25519:ru", "reason": "x"},
+                party="RU",
+                key="ed25519:ru",
+            ),
+        )
 
 
 def test_references_name_what_the_event_touches() -> None:
-    refs = references(event(5, ev.TRACK_CREATED, {"track": "t", "process": "sg", "forum": "F",
-                                                   "parties": ["RU", "US"]}, track="t"))
+    refs = references(
+        event(
+            5,
+            ev.TRACK_CREATED,
+            {"track": "t", "process": "sg", "forum": "F", "parties": ["RU", "US"]},
+            track="t",
+        )
+    )
     assert refs.parties == {"RU", "US", ev.OPERATOR}
     assert refs.processes == {"sg"} and refs.tracks == {"t"} and refs.keys == {OP_KEY}
 

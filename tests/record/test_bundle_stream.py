@@ -33,19 +33,34 @@ class LogBuilder:
         self.entries: list[Visible | Hidden] = []
         self.prev = bytes(32)
         self.checkpoints: list[str] = []
-        operator = {"key_id": self.operator.key_id, "public_key": self.operator.public.b64,
-                    "proof": b64(self.operator.sign(key_proof_message(ev.OPERATOR, self.operator.key_id)))}
-        self.add(ev.OPERATOR, self.operator, ev.GENESIS,
-                 {"origin": ORIGIN, "log_key": self.log.vkey, "operator": operator})
+        operator = {
+            "key_id": self.operator.key_id,
+            "public_key": self.operator.public.b64,
+            "proof": b64(self.operator.sign(key_proof_message(ev.OPERATOR, self.operator.key_id))),
+        }
+        self.add(
+            ev.OPERATOR,
+            self.operator,
+            ev.GENESIS,
+            {"origin": ORIGIN, "log_key": self.log.vkey, "operator": operator},
+        )
 
     @property
     def size(self) -> int:
         return self.frontier.size
 
-    def add(self, actor: str, key: SigningKey, type_: str, body: dict[str, object], *,
-            hidden: bool = False) -> None:
-        event = Event(EventType(type_), str(uuid.uuid4()), self.size, hash_ref(self.prev),
-                      "2026-11-23T10:00:00.000000Z", Actor(PartyId(actor), key.key_id), body)
+    def add(
+        self, actor: str, key: SigningKey, type_: str, body: dict[str, object], *, hidden: bool = False
+    ) -> None:
+        event = Event(
+            EventType(type_),
+            str(uuid.uuid4()),
+            self.size,
+            hash_ref(self.prev),
+            "2026-11-23T10:00:00.000000Z",
+            Actor(PartyId(actor), key.key_id),
+            body,
+        )
         signed = SignedEvent.sign(event, key)
         self.prev = signed.leaf_hash
         self.frontier.append(signed.leaf_hash)
@@ -54,13 +69,17 @@ class LogBuilder:
         else:
             self.entries.append(Visible(event.seq, signed.event_bytes, signed.signature))
 
-    def process(self, n: int, *, key: SigningKey | None = None, actor: str = ev.OPERATOR,
-                hidden: bool = False) -> None:
-        self.add(actor, key or self.operator, ev.PROCESS_CREATED, {"process": f"p{n}", "title": "T"},
-                 hidden=hidden)
+    def process(
+        self, n: int, *, key: SigningKey | None = None, actor: str = ev.OPERATOR, hidden: bool = False
+    ) -> None:
+        self.add(
+            actor, key or self.operator, ev.PROCESS_CREATED, {"process": f"p{n}", "title": "T"}, hidden=hidden
+        )
 
     def checkpoint(self) -> None:
-        self.checkpoints.append(sign_checkpoint(Checkpoint(ORIGIN, self.size, self.frontier.root()), self.log))
+        self.checkpoints.append(
+            sign_checkpoint(Checkpoint(ORIGIN, self.size, self.frontier.root()), self.log)
+        )
 
     def write(self, path: Path) -> Path:
         if not self.checkpoints or not self.checkpoints[-1].startswith(f"{ORIGIN}\n{self.size}\n"):
@@ -70,9 +89,17 @@ class LogBuilder:
 
 
 def key_event(builder: LogBuilder, party: str, key: SigningKey) -> None:
-    builder.add(ev.OPERATOR, builder.operator, ev.KEY_ADDED, {
-        "party": party, "key_id": key.key_id, "public_key": key.public.b64,
-        "proof": b64(key.sign(key_proof_message(party, key.key_id)))})
+    builder.add(
+        ev.OPERATOR,
+        builder.operator,
+        ev.KEY_ADDED,
+        {
+            "party": party,
+            "key_id": key.key_id,
+            "public_key": key.public.b64,
+            "proof": b64(key.sign(key_proof_message(party, key.key_id))),
+        },
+    )
 
 
 @pytest.fixture(scope="module")
@@ -85,8 +112,12 @@ def build(party_key: SigningKey, extra: Callable[[LogBuilder], None] | None = No
     b = LogBuilder()
     for i in range(BATCH - 10):
         b.process(i, hidden=i % 7 == 3)
-    b.add(ev.OPERATOR, b.operator, ev.PARTY_REGISTERED, {"party": "RU", "name": "Russian Federation",
-                                                           "kind": "state", "members": []})
+    b.add(
+        ev.OPERATOR,
+        b.operator,
+        ev.PARTY_REGISTERED,
+        {"party": "RU", "name": "Russian Federation", "kind": "state", "members": []},
+    )
     key_event(b, "RU", party_key)
     b.checkpoint()  # inside the first batch
     for i in range(BATCH):
@@ -110,11 +141,16 @@ def test_many_batches_verify(tmp_path: Path, party_key: SigningKey, workers: int
 
 
 @pytest.mark.parametrize("workers", [1, 2])
-def test_key_used_after_revocation_is_caught_across_batches(tmp_path: Path, party_key: SigningKey,
-                                                            workers: int) -> None:
+def test_key_used_after_revocation_is_caught_across_batches(
+    tmp_path: Path, party_key: SigningKey, workers: int
+) -> None:
     def revoke_then_use(b: LogBuilder) -> None:
-        b.add(ev.OPERATOR, b.operator, ev.KEY_REVOKED, {"party": "RU", "key_id": party_key.key_id,
-                                                         "reason": "compromised"})
+        b.add(
+            ev.OPERATOR,
+            b.operator,
+            ev.KEY_REVOKED,
+            {"party": "RU", "key_id": party_key.key_id, "reason": "compromised"},
+        )
         for i in range(BATCH):
             b.process(400000 + i)
         b.process(500000, key=party_key, actor="RU")

@@ -98,13 +98,19 @@ def test_every_kind_of_change_is_caught(record: App, tmp_path: Path) -> None:
         line = original[n]
         if '"sig":"' in line:
             start = line.index('"sig":"') + len('"sig":"') + 5
-            check(replace_in(n, line[start : start + 4], "AAAA" if line[start : start + 4] != "AAAA" else "BBBB"),
-                  f"line {n + 1}")
+            check(
+                replace_in(
+                    n, line[start : start + 4], "AAAA" if line[start : start + 4] != "AAAA" else "BBBB"
+                ),
+                f"line {n + 1}",
+            )
         else:
             start = line.index('"leaf":"') + len('"leaf":"')
             digit = line[start]
-            check(replace_in(n, f'"leaf":"{digit}', f'"leaf":"{"1" if digit != "1" else "2"}'),
-                  "checkpoint at size|line")
+            check(
+                replace_in(n, f'"leaf":"{digit}', f'"leaf":"{"1" if digit != "1" else "2"}'),
+                "checkpoint at size|line",
+            )
     check(lambda ls: ls.pop(5), "out of order|seq")
     check(lambda ls: ls.__setitem__(slice(5, 7), [ls[6], ls[5]]), "seq|out of order")
 

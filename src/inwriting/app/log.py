@@ -132,7 +132,8 @@ def verify(app: App, progress: Progress | None = None) -> VerifyReport:
     if latest is None:
         report.warnings.append("no checkpoint yet: run `inwriting checkpoint`")
     elif report.uncovered:
-        report.warnings.append(f"{report.uncovered} events after the latest checkpoint")
+        noun = "event" if report.uncovered == 1 else "events"
+        report.warnings.append(f"{report.uncovered} {noun} after the latest checkpoint")
     return report
 
 

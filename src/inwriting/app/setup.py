@@ -6,6 +6,8 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy.exc import DBAPIError
+
 from inwriting.app.context import App
 from inwriting.app.keystore import Keystore
 from inwriting.app.recorder import record_in
@@ -17,7 +19,7 @@ from inwriting.record.note import NoteSigner, NoteVerifier
 from inwriting.record.verifier import key_proof_message
 from inwriting.storage import migrate
 from inwriting.storage.projections import load_state
-from inwriting.storage.store import Store
+from inwriting.storage.store import StorageError, Store, one_line
 
 LOG_PARTY = "@log"
 
@@ -40,7 +42,10 @@ def init(db: str | None, keystore_dir: str | None, *, origin: str | None = None)
     """Create or migrate the database; on an empty log, write its genesis. Safe to run twice."""
     store = Store.open(db, must_exist=False)
     try:
-        before, after = migrate.upgrade(store.engine)
+        try:
+            before, after = migrate.upgrade(store.engine)
+        except DBAPIError as exc:
+            raise StorageError(f"cannot open the database at {store.url}: {one_line(exc.orig)}") from exc
         app = App(store, Keystore.resolve(keystore_dir))
         with store.write() as writer:
             state = writer.load(None)

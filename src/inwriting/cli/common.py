@@ -12,6 +12,7 @@ from typing import Annotated, Any, ParamSpec, TypeVar
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.text import Text
 
 from inwriting.app.context import App
 from inwriting.errors import InwritingError
@@ -53,7 +54,7 @@ def reports_errors(fn: Callable[P, R]) -> Callable[P, R]:
         except InwritingError as exc:
             if kwargs.get("as_json"):
                 emit_json({"ok": False, "error": exc.to_dict()})
-            err.print(f"[bold red]error:[/] {exc}", highlight=False, markup=True)
+            err.print(Text.assemble(("error:", "bold red"), " ", " ".join(str(exc).split())), highlight=False)
             raise typer.Exit(1) from None
 
     return wrapper
@@ -76,9 +77,16 @@ def emit_json(document: Any) -> None:
     sys.stdout.write(json.dumps(document, ensure_ascii=False, indent=2) + "\n")
 
 
-def say(message: str) -> None:
-    """A human message: on stderr, so stdout stays clean for data."""
-    err.print(message, highlight=False)
+def say(message: str, *, label: str | None = None, style: str = "green") -> None:
+    """A human message on stderr (stdout stays clean for data). Never read as markup: names and
+    titles in it are the parties' own text."""
+    text = Text.assemble((f"{label}:", style), " ", message) if label else Text(message)
+    err.print(text, highlight=False)
+
+
+def cell(value: object) -> Text:
+    """A table cell shown exactly as recorded (no markup)."""
+    return Text("" if value is None else str(value))
 
 
 @contextmanager

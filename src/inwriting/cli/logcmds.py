@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from inwriting.app import bundles
 from inwriting.app import log as log_cases
@@ -17,12 +19,15 @@ from inwriting.cli.common import (
     JsonOption,
     KeystoreOption,
     app_for,
+    cell,
     emit_json,
+    err,
     out,
     progress_bar,
     reports_errors,
     say,
 )
+from inwriting.errors import InvalidInput, InwritingError
 from inwriting.record.bundle import verify_bundle
 
 log_app = typer.Typer(help="Show and verify the signed event log.", no_args_is_help=True)
@@ -38,28 +43,42 @@ def log_show(
     as_json: JsonOption = False,
 ) -> None:
     """The events, in log order."""
+    if start < 0:
+        raise InvalidInput("--from must not be negative")
     with app_for(db) as app:
-        if as_json:  # stream one JSON document without holding the log in memory
-            sys.stdout.write('{"ok": true, "events": [')
-            for i, event in enumerate(log_cases.show(app, start, limit)):
-                sys.stdout.write(("," if i else "") + "\n  " + json.dumps(event, ensure_ascii=False))
-            sys.stdout.write("\n]}\n")
+        if as_json:
+            _stream_json(log_cases.show(app, start, limit))
             return
         table = Table("seq", "time (UTC)", "type", "actor", "track", "what", title="Log")
         for event in log_cases.show(app, start, limit):
             body = event["body"]
-            what = ", ".join(
-                f"{k}={v}" for k, v in body.items() if k not in ("proof", "public_key", "operator")
-            )
+            what = ", ".join(f"{k}={v}" for k, v in body.items() if k not in _HIDDEN_FIELDS)
             table.add_row(
-                str(event["seq"]),
-                event["time"][:19].replace("T", " "),
-                event["type"],
-                event["actor"]["party"],
-                event["track"] or "",
-                what,
+                cell(event["seq"]),
+                cell(event["time"][:19].replace("T", " ")),
+                cell(event["type"]),
+                cell(event["actor"]["party"]),
+                cell(event["track"]),
+                cell(what),
             )
         out.print(table)
+
+
+_HIDDEN_FIELDS = ("proof", "public_key", "operator")
+
+
+def _stream_json(events: Iterator[dict[str, Any]]) -> None:
+    """One JSON document, streamed without holding the log in memory; "ok" comes last, so that a
+    failure half-way still closes the same document (and the exit status says so)."""
+    sys.stdout.write('{"events": [')
+    try:
+        for i, event in enumerate(events):
+            sys.stdout.write(("," if i else "") + "\n  " + json.dumps(event, ensure_ascii=False))
+    except InwritingError as exc:
+        sys.stdout.write(f'\n], "ok": false, "error": {json.dumps(exc.to_dict(), ensure_ascii=False)}}}\n')
+        err.print(Text.assemble(("error:", "bold red"), " ", str(exc)))
+        raise typer.Exit(1) from None
+    sys.stdout.write('\n], "ok": true}\n')
 
 
 @log_app.command("verify")
@@ -72,11 +91,12 @@ def log_verify(db: DbOption = None, as_json: JsonOption = False) -> None:
         emit_json(report.to_json())
         return
     say(
-        f"[green]ok[/]: {report.size} events, root {report.root}, {report.checkpoints} checkpoints,"
-        f" {report.nodes} Merkle nodes, projections match ({report.seconds:.2f} s)"
+        f"{report.size} events, root {report.root}, {report.checkpoints} checkpoints,"
+        f" {report.nodes} Merkle nodes, projections match ({report.seconds:.2f} s)",
+        label="ok",
     )
     for warning in report.warnings:
-        say(f"[yellow]note:[/] {warning}")
+        say(warning, label="note", style="yellow")
 
 
 @log_app.command("rebuild")
@@ -128,8 +148,8 @@ def prove_inclusion(
 @prove_app.command("consistency")
 @reports_errors
 def prove_consistency(
-    old: Annotated[int, typer.Argument(metavar="OLD")],
-    new: Annotated[int, typer.Argument(metavar="NEW")],
+    old: Annotated[int, typer.Argument(metavar="OLD", help="The older tree size.")],
+    new: Annotated[int, typer.Argument(metavar="NEW", help="The newer tree size.")],
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -165,7 +185,7 @@ def export(
 
 
 def verify(
-    bundle: Annotated[Path, typer.Argument(metavar="BUNDLE")],
+    bundle: Annotated[Path, typer.Argument(metavar="BUNDLE", help="A file written by `inwriting export`.")],
     log_key: Annotated[
         str | None, typer.Option("--log-key", help="Trust only this log verifier key.")
     ] = None,
@@ -178,9 +198,14 @@ def verify(
         emit_json(report.to_json())
         return
     say(
-        f"[green]ok[/]: {report.size} leaves ({report.events} events checked, {report.hidden} hidden),"
-        f" {report.checkpoints} checkpoints, root {report.root}"
+        f"{report.size} leaves ({report.events} events checked, {report.hidden} hidden),"
+        f" {report.checkpoints} checkpoints, root {report.root}",
+        label="ok",
     )
     say(f"log {report.origin}, key {report.log_key} ({report.seconds:.2f} s)")
     if log_key is None:
-        say("[yellow]note:[/] pass --log-key to pin the log's key; without it the bundle vouches for itself")
+        say(
+            "pass --log-key to pin the log's key; without it the bundle vouches for itself",
+            label="note",
+            style="yellow",
+        )

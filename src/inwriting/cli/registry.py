@@ -13,6 +13,7 @@ from inwriting.cli.common import (
     JsonOption,
     KeystoreOption,
     app_for,
+    cell,
     emit_json,
     out,
     reports_errors,
@@ -35,7 +36,9 @@ def party_add(
     party_id: Annotated[str, typer.Argument(metavar="ID", help="Short id, e.g. RU, US, NATO.")],
     name: Annotated[str, typer.Option("--name", help="Full name as it appears in texts.")],
     kind: Annotated[str, typer.Option("--kind", help="state|alliance|organisation|company|person")] = "state",
-    member: Annotated[list[str] | None, typer.Option("--member", help="A member party (repeat).")] = None,
+    member: Annotated[
+        list[str] | None, typer.Option("--member", metavar="PARTY", help="A member party (repeat).")
+    ] = None,
     db: DbOption = None,
     keystore: KeystoreOption = None,
     as_json: JsonOption = False,
@@ -61,7 +64,13 @@ def party_list(db: DbOption = None, as_json: JsonOption = False) -> None:
     table = Table("id", "name", "kind", "members", "active keys", title="Parties")
     for v in views:
         active = [k["key_id"] for k in v.keys if k["revoked_seq"] is None]
-        table.add_row(v.party.id, v.party.name, v.party.kind, ", ".join(v.party.members), "\n".join(active))
+        table.add_row(
+            cell(v.party.id),
+            cell(v.party.name),
+            cell(v.party.kind),
+            cell(", ".join(v.party.members)),
+            cell("\n".join(active)),
+        )
     out.print(table)
 
 
@@ -104,7 +113,7 @@ def key_revoke(
 @process_app.command("new")
 @reports_errors
 def process_new(
-    process_id: Annotated[str, typer.Argument(metavar="ID")],
+    process_id: Annotated[str, typer.Argument(metavar="ID", help="Short id, e.g. security-guarantees.")],
     title: Annotated[str, typer.Option("--title", help="What the process is about.")],
     db: DbOption = None,
     keystore: KeystoreOption = None,
@@ -145,19 +154,22 @@ def process_list(db: DbOption = None, as_json: JsonOption = False) -> None:
         return
     table = Table("process", "track", "forum", "parties", title="Processes")
     for p, tracks in rows:
-        table.add_row(f"{p.id}\n{p.title}", "", "", "")
+        table.add_row(cell(f"{p.id}\n{p.title}"), "", "", "")
         for t in tracks:
-            table.add_row("", t.id, t.forum, ", ".join(t.parties))
+            table.add_row("", cell(t.id), cell(t.forum), cell(", ".join(t.parties)))
     out.print(table)
 
 
 @track_app.command("new")
 @reports_errors
 def track_new(
-    track_id: Annotated[str, typer.Argument(metavar="ID")],
+    track_id: Annotated[str, typer.Argument(metavar="ID", help="Short id, e.g. ru-us.")],
     process: Annotated[str, typer.Option("--process", help="The process it belongs to.")],
     forum: Annotated[str, typer.Option("--forum", help="e.g. 'Bilateral talks, Geneva'.")],
-    party: Annotated[list[str], typer.Option("--party", help="A party to the track (repeat, two or more).")],
+    party: Annotated[
+        list[str],
+        typer.Option("--party", metavar="PARTY", help="A party to the track (repeat, two or more)."),
+    ],
     db: DbOption = None,
     keystore: KeystoreOption = None,
     as_json: JsonOption = False,

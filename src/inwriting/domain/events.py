@@ -79,21 +79,37 @@ class Event:
         seq, prev, time, track = obj["seq"], obj["prev"], obj["time"], obj["track"]
         if not (
             obj["v"] == VERSION
-            and type(obj["type"]) is str and obj["type"]
-            and type(obj["id"]) is str and obj["id"]
-            and type(seq) is int and seq >= 0
-            and type(prev) is str and _HASH.match(prev)
-            and type(time) is str and _TIME.match(time)
+            and type(obj["type"]) is str
+            and obj["type"]
+            and type(obj["id"]) is str
+            and obj["id"]
+            and type(seq) is int
+            and seq >= 0
+            and type(prev) is str
+            and _HASH.match(prev)
+            and type(time) is str
+            and _TIME.match(time)
             and (track is None or type(track) is str)
             and type(obj["body"]) is dict
-            and type(actor) is dict and actor.keys() == _ACTOR_FIELDS
-            and type(actor["party"]) is str and actor["party"]
-            and type(actor["key_id"]) is str and actor["key_id"]
+            and type(actor) is dict
+            and actor.keys() == _ACTOR_FIELDS
+            and type(actor["party"]) is str
+            and actor["party"]
+            and type(actor["key_id"]) is str
+            and actor["key_id"]
             and (actor["delegate"] is None or type(actor["delegate"]) is str)
         ):
             _explain(obj)
-        return cls(EventType(obj["type"]), obj["id"], seq, prev, time,
-                   Actor(PartyId(actor["party"]), actor["key_id"], actor["delegate"]), obj["body"], track)
+        return cls(
+            EventType(obj["type"]),
+            obj["id"],
+            seq,
+            prev,
+            time,
+            Actor(PartyId(actor["party"]), actor["key_id"], actor["delegate"]),
+            obj["body"],
+            track,
+        )
 
 
 _FIELDS = frozenset({"v", "type", "id", "seq", "prev", "time", "track", "actor", "body"})

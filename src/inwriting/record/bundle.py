@@ -198,8 +198,13 @@ def _header(obj: Any, trusted_log_key: str | None) -> tuple[Header, NoteVerifier
     return header, verifier, checkpoints
 
 
-def verify_bundle(path: Path, *, trusted_log_key: str | None = None, progress: Progress | None = None,
-                  workers: int | None = None) -> BundleReport:
+def verify_bundle(
+    path: Path,
+    *,
+    trusted_log_key: str | None = None,
+    progress: Progress | None = None,
+    workers: int | None = None,
+) -> BundleReport:
     """Check every signature, the chain, the tree and the checkpoints; no database, no network.
 
     Batches of lines are checked in worker processes (`workers`, default: every core) when the bundle
@@ -229,16 +234,28 @@ def verify_bundle(path: Path, *, trusted_log_key: str | None = None, progress: P
         reader.close()
     state = joiner.state
     if joiner.frontier.size != header.size:
-        raise VerificationError(f"the header promises {header.size} leaves, the bundle holds"
-                                f" {joiner.frontier.size}", where="end of bundle")
+        raise VerificationError(
+            f"the header promises {header.size} leaves, the bundle holds {joiner.frontier.size}",
+            where="end of bundle",
+        )
     if (state.origin, state.log_vkey) != (header.origin, header.log_key):
-        raise VerificationError("the genesis event names another origin or log key than the header",
-                                where="event 0")
+        raise VerificationError(
+            "the genesis event names another origin or log key than the header", where="event 0"
+        )
     if progress is not None:
         progress(reader.total, reader.total)
-    return BundleReport(header.origin, header.log_key, header.process, joiner.frontier.size,
-                        joiner.frontier.root().hex(), joiner.events, joiner.frontier.size - joiner.events,
-                        len(checkpoints), time.perf_counter() - started, sorted(state.parties))
+    return BundleReport(
+        header.origin,
+        header.log_key,
+        header.process,
+        joiner.frontier.size,
+        joiner.frontier.root().hex(),
+        joiner.events,
+        joiner.frontier.size - joiner.events,
+        len(checkpoints),
+        time.perf_counter() - started,
+        sorted(state.parties),
+    )
 
 
 class _Joiner:
@@ -260,11 +277,15 @@ class _Joiner:
         if batch.failure is not None:
             raise VerificationError(batch.failure[1], where=f"line {batch.failure[0]}")
         if batch.first_prev is not None and batch.first_prev != hash_ref(self.head_leaf):
-            raise VerificationError(f"does not follow the previous leaf: prev is {batch.first_prev}",
-                                    where=f"event {batch.first_seq} (line {batch.first_line})")
+            raise VerificationError(
+                f"does not follow the previous leaf: prev is {batch.first_prev}",
+                where=f"event {batch.first_seq} (line {batch.first_line})",
+            )
         if batch.events and batch.first_time < self.head_time:
-            raise VerificationError(f"time goes backwards: {batch.first_time} is before {self.head_time}",
-                                    where=f"line {batch.first_line}")
+            raise VerificationError(
+                f"time goes backwards: {batch.first_time} is before {self.head_time}",
+                where=f"line {batch.first_line}",
+            )
         for key_id, use in batch.key_uses.items():
             self._check_use(key_id, use)
         self._grow(batch)
@@ -288,11 +309,13 @@ class _Joiner:
         if key.party != use.party:
             raise VerificationError(f"key {key_id} belongs to {key.party}, not to {use.party}", where=where)
         if key.added_seq >= use.first:
-            raise VerificationError(f"key {key_id} signed before it was added at event {key.added_seq}",
-                                    where=where)
+            raise VerificationError(
+                f"key {key_id} signed before it was added at event {key.added_seq}", where=where
+            )
         if key.revoked_seq is not None and use.last > key.revoked_seq:
-            raise VerificationError(f"key {key_id} signed after it was revoked at event {key.revoked_seq}",
-                                    where=where)
+            raise VerificationError(
+                f"key {key_id} signed after it was revoked at event {key.revoked_seq}", where=where
+            )
 
     def _grow(self, batch: BatchResult) -> None:
         start, end = batch.first_seq, batch.first_seq + batch.count
@@ -309,8 +332,10 @@ class _Joiner:
         size = self.frontier.size
         cp = self.checkpoints.get(size)
         if cp is not None and cp.root != self.frontier.root():
-            raise VerificationError(f"the events do not hash to the signed root {cp.root.hex()}",
-                                    where=f"checkpoint at size {size}")
+            raise VerificationError(
+                f"the events do not hash to the signed root {cp.root.hex()}",
+                where=f"checkpoint at size {size}",
+            )
 
 
 class _BatchRunner:

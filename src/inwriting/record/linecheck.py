@@ -31,8 +31,9 @@ KEY_EVENT_MARKERS = (b'"type":"key.added"', b'"type":"log.genesis"')
 
 # A visible line embeds the signed canonical bytes verbatim, so they are read without re-encoding:
 #   {"seq":N,"sig":"<base64 of 64 bytes>","event":{...canonical event...}}
-EVENT_LINE = re.compile(rb'\{"seq":(0|[1-9][0-9]{0,17}),"sig":"([A-Za-z0-9+/]{86}==)","event":(\{.*\})\}\n?\Z',
-                        re.DOTALL)
+EVENT_LINE = re.compile(
+    rb'\{"seq":(0|[1-9][0-9]{0,17}),"sig":"([A-Za-z0-9+/]{86}==)","event":(\{.*\})\}\n?\Z', re.DOTALL
+)
 LEAF_LINE = re.compile(rb'\{"seq":(0|[1-9][0-9]{0,17}),"leaf":"([0-9a-f]{64})"\}\n?\Z')
 
 
@@ -110,8 +111,15 @@ def check_batch(first_line: int, first_seq: int, lines: list[bytes], keys: dict[
     return result
 
 
-def _check_line(result: BatchResult, line: bytes, seq: int, number: int, prev_leaf: bytes | None,
-                keys: dict[str, bytes], verifiers: dict[str, nacl.signing.VerifyKey]) -> bytes:
+def _check_line(
+    result: BatchResult,
+    line: bytes,
+    seq: int,
+    number: int,
+    prev_leaf: bytes | None,
+    keys: dict[str, bytes],
+    verifiers: dict[str, nacl.signing.VerifyKey],
+) -> bytes:
     hidden = LEAF_LINE.match(line)
     if hidden is not None:
         if int(hidden.group(1)) != seq:
@@ -120,7 +128,9 @@ def _check_line(result: BatchResult, line: bytes, seq: int, number: int, prev_le
     match = EVENT_LINE.match(line)
     if match is None:
         raise _LineError("malformed entry: neither a signed event nor a leaf hash")
-    signed = SignedEvent.from_parts(match.group(3), base64.b64decode(match.group(2), validate=True), strict=False)
+    signed = SignedEvent.from_parts(
+        match.group(3), base64.b64decode(match.group(2), validate=True), strict=False
+    )
     event = signed.event
     where = f"event {event.seq} ({event.type}, id {event.id})"
     if int(match.group(1)) != seq or event.seq != seq:
@@ -128,8 +138,10 @@ def _check_line(result: BatchResult, line: bytes, seq: int, number: int, prev_le
     if prev_leaf is None:
         result.first_prev = event.prev if result.count == 0 else None
     elif event.prev != hash_ref(prev_leaf):
-        raise _LineError(f"{where}: does not follow the previous leaf: prev is {event.prev},"
-                         f" expected {hash_ref(prev_leaf)}")
+        raise _LineError(
+            f"{where}: does not follow the previous leaf: prev is {event.prev},"
+            f" expected {hash_ref(prev_leaf)}"
+        )
     if event.time < result.last_time:
         raise _LineError(f"{where}: time goes backwards: {event.time} is before {result.last_time}")
     result.first_time = result.first_time or event.time
@@ -142,8 +154,13 @@ def _check_line(result: BatchResult, line: bytes, seq: int, number: int, prev_le
     return signed.leaf_hash
 
 
-def _verify(result: BatchResult, signed: SignedEvent, keys: dict[str, bytes],
-            verifiers: dict[str, nacl.signing.VerifyKey], where: str) -> None:
+def _verify(
+    result: BatchResult,
+    signed: SignedEvent,
+    keys: dict[str, bytes],
+    verifiers: dict[str, nacl.signing.VerifyKey],
+    where: str,
+) -> None:
     actor = signed.event.actor
     public = keys.get(actor.key_id)
     if public is None:
@@ -154,8 +171,9 @@ def _verify(result: BatchResult, signed: SignedEvent, keys: dict[str, bytes],
     try:
         verifier.verify(EVENT_DOMAIN + signed.event_bytes, signed.signature)
     except (nacl.exceptions.BadSignatureError, nacl.exceptions.ValueError):
-        raise _LineError(f"{where}: the signature by {actor.key_id} does not verify (the event or its"
-                         " signature changed)") from None
+        raise _LineError(
+            f"{where}: the signature by {actor.key_id} does not verify (the event or its signature changed)"
+        ) from None
     use = result.key_uses.get(actor.key_id)
     seq = signed.event.seq
     if use is None:

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from sqlalchemy import Connection, Engine, func, insert, select, tuple_, update
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError
 
 from inwriting.domain.fold import Refs
 from inwriting.domain.model import State
@@ -28,6 +28,10 @@ from inwriting.storage.engine import describe, is_sqlite, make_engine, sqlite_pa
 class StorageError(InwritingError):
     code = "storage_error"
     http_status = 503
+
+
+def one_line(error: object) -> str:
+    return " ".join(str(error).split())
 
 
 @dataclass(frozen=True)
@@ -76,8 +80,8 @@ class Store:
 
         try:
             current = current_revision(self.engine)
-        except OperationalError as exc:
-            raise StorageError(f"cannot open the database at {self.url}: {exc.orig}") from exc
+        except DBAPIError as exc:
+            raise StorageError(f"cannot open the database at {self.url}: {one_line(exc.orig)}") from exc
         if current is None:
             raise NotFound(f"no inwriting database at {self.url}; run `inwriting init` first")
         if current != head_revision():

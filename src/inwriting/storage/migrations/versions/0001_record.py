@@ -50,8 +50,13 @@ def upgrade() -> None:
     )
     # The head row exists from the start, so that every append, the first included, locks it.
     op.bulk_insert(
-        sa.table("log_head", sa.column("id", sa.Integer), sa.column("size", sa.BigInteger),
-                 sa.column("leaf_hash", sa.LargeBinary), sa.column("time", sa.String)),
+        sa.table(
+            "log_head",
+            sa.column("id", sa.Integer),
+            sa.column("size", sa.BigInteger),
+            sa.column("leaf_hash", sa.LargeBinary),
+            sa.column("time", sa.String),
+        ),
         [{"id": 1, "size": 0, "leaf_hash": bytes(32), "time": ""}],
     )
     op.create_table(
