@@ -163,7 +163,7 @@ def test_key_used_after_revocation_is_caught_across_batches(
 @pytest.mark.parametrize("workers", [1, 2])
 def test_key_used_by_another_party_is_caught(tmp_path: Path, party_key: SigningKey, workers: int) -> None:
     b = build(party_key, lambda b: b.process(600000, key=party_key, actor="US"))
-    with pytest.raises(VerificationError, match="belongs to RU, not to US|used for RU and US"):
+    with pytest.raises(VerificationError, match=r"belongs to RU, not to US|used for RU and US"):
         verify_bundle(b.write(tmp_path / "b.bundle"), workers=workers)
 
 

@@ -61,7 +61,7 @@ def test_changed_signature_byte_is_named(record: App, seq: int, offset: int) -> 
 def test_changed_leaf_hash_is_named(record: App) -> None:
     where = t.log_entries.c.seq == 4
     tamper(record, t.log_entries, where, leaf_hash=flip(stored(record, t.log_entries.c.leaf_hash, where), 9))
-    with pytest.raises(VerificationError, match="event 4.*leaf hash"):
+    with pytest.raises(VerificationError, match=r"event 4.*leaf hash"):
         log_cases.verify(record)
 
 
