@@ -22,6 +22,7 @@ DEFAULT_KEYSTORE = "inwriting-keys"
 class Keystore:
     def __init__(self, root: Path) -> None:
         self.root = root
+        self._loaded: dict[tuple[str, str], SigningKey] = {}
 
     @classmethod
     def resolve(cls, directory: str | Path | None) -> Keystore:
@@ -32,9 +33,12 @@ class Keystore:
         return self.root / party / (key_id.replace(":", "-") + ".json")
 
     def has(self, party: str, key_id: str) -> bool:
-        return self._path(party, key_id).exists()
+        return (party, key_id) in self._loaded or self._path(party, key_id).exists()
 
     def load(self, party: str, key_id: str) -> SigningKey:
+        cached = self._loaded.get((party, key_id))
+        if cached is not None:
+            return cached
         path = self._path(party, key_id)
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
@@ -45,6 +49,7 @@ class Keystore:
             raise InvalidInput(f"the keystore file {path} is damaged: {exc}") from exc
         if key.key_id != key_id:
             raise InvalidInput(f"the keystore file {path} holds key {key.key_id}, not {key_id}")
+        self._loaded[(party, key_id)] = key
         return key
 
     @contextmanager

@@ -4,7 +4,7 @@ event changed, and rewrite everything on rebuild.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection
 from typing import Any
 
 from pyrsistent import pmap
@@ -16,7 +16,7 @@ from inwriting.domain.model import Key, Party, Process, State, Track
 from inwriting.storage import schema as t
 
 
-def _where_in(column: Any, ids: Iterable[str] | None) -> Any:
+def _where_in(column: Any, ids: Collection[str] | None) -> Any:
     return True if ids is None else column.in_(sorted(ids))
 
 
@@ -35,7 +35,9 @@ def load_state(conn: Connection, refs: Refs | None = None) -> State:
     )
 
 
-def _load_parties(conn: Connection, ids: Iterable[str] | None) -> dict[PartyId, Party]:
+def _load_parties(conn: Connection, ids: Collection[str] | None) -> dict[PartyId, Party]:
+    if ids is not None and not ids:
+        return {}
     members: dict[str, list[str]] = {}
     rows = conn.execute(
         select(t.party_members)
@@ -53,7 +55,9 @@ def _load_parties(conn: Connection, ids: Iterable[str] | None) -> dict[PartyId, 
     return result
 
 
-def _load_keys(conn: Connection, ids: Iterable[str] | None) -> dict[str, Key]:
+def _load_keys(conn: Connection, ids: Collection[str] | None) -> dict[str, Key]:
+    if ids is not None and not ids:
+        return {}
     rows = conn.execute(select(t.keys).where(_where_in(t.keys.c.key_id, ids)))
     return {
         r.key_id: Key(r.key_id, PartyId(r.party), r.public_key, r.added_seq, r.revoked_seq, r.revoked_reason)
@@ -61,12 +65,16 @@ def _load_keys(conn: Connection, ids: Iterable[str] | None) -> dict[str, Key]:
     }
 
 
-def _load_processes(conn: Connection, ids: Iterable[str] | None) -> dict[str, Process]:
+def _load_processes(conn: Connection, ids: Collection[str] | None) -> dict[str, Process]:
+    if ids is not None and not ids:
+        return {}
     rows = conn.execute(select(t.processes).where(_where_in(t.processes.c.id, ids)))
     return {r.id: Process(r.id, r.title, r.created_seq) for r in rows}
 
 
-def _load_tracks(conn: Connection, ids: Iterable[str] | None) -> dict[str, Track]:
+def _load_tracks(conn: Connection, ids: Collection[str] | None) -> dict[str, Track]:
+    if ids is not None and not ids:
+        return {}
     parties: dict[str, list[str]] = {}
     rows = conn.execute(
         select(t.track_parties)
