@@ -77,6 +77,14 @@ def emit_json(document: Any) -> None:
     sys.stdout.write(json.dumps(document, ensure_ascii=False, indent=2) + "\n")
 
 
+def done(as_json: bool, document: dict[str, Any], message: str) -> None:
+    """Report a finished act: `{"ok": true, ...}` on stdout with --json, else one line on stderr."""
+    if as_json:
+        emit_json({"ok": True, **document})
+    else:
+        say(message)
+
+
 def say(message: str, *, label: str | None = None, style: str = "green") -> None:
     """A human message on stderr (stdout stays clean for data). Never read as markup: names and
     titles in it are the parties' own text."""

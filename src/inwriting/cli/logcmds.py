@@ -20,6 +20,7 @@ from inwriting.cli.common import (
     KeystoreOption,
     app_for,
     cell,
+    done,
     emit_json,
     err,
     out,
@@ -105,10 +106,11 @@ def log_rebuild(db: DbOption = None, as_json: JsonOption = False) -> None:
     """Recreate every projection table from the log alone."""
     with app_for(db) as app, progress_bar("rebuilding", as_json=as_json) as progress:
         result = log_cases.rebuild(app, progress)
-    if as_json:
-        emit_json({"ok": True, "size": result.size, "root": result.root.hex()})
-    else:
-        say(f"rebuilt projections from {result.size} events")
+    done(
+        as_json,
+        {"size": result.size, "root": result.root.hex()},
+        f"rebuilt projections from {result.size} events",
+    )
 
 
 def checkpoint(db: DbOption = None, keystore: KeystoreOption = None, as_json: JsonOption = False) -> None:
@@ -175,13 +177,12 @@ def export(
     """Write one file that proves the process's record offline."""
     with app_for(db, keystore) as app:
         report = bundles.export(app, bundle, process)
-    if as_json:
-        emit_json({"ok": True, **report.to_json()})
-    else:
-        say(
-            f"wrote {bundle}: {report.events} events in full, {report.hidden} as leaf hashes, checkpoint at"
-            f" size {report.checkpoint_size}. Check it anywhere with `inwriting verify {bundle}`."
-        )
+    done(
+        as_json,
+        {**report.to_json()},
+        f"wrote {bundle}: {report.events} events in full, {report.hidden} as leaf hashes, checkpoint at"
+        f" size {report.checkpoint_size}. Check it anywhere with `inwriting verify {bundle}`.",
+    )
 
 
 def verify(

@@ -14,6 +14,7 @@ from inwriting.cli.common import (
     KeystoreOption,
     app_for,
     cell,
+    done,
     emit_json,
     out,
     reports_errors,
@@ -46,10 +47,11 @@ def party_add(
     """Register a party (signed by the instance operator)."""
     with app_for(db, keystore) as app:
         recorded = registry.register_party(app, party_id, name, kind, member or [])
-    if as_json:
-        emit_json({"ok": True, "party": party_id, "event": recorded.to_json()})
-    else:
-        say(f"registered {party_id} ({name}, {kind}) as event {recorded.seq}")
+    done(
+        as_json,
+        {"party": party_id, "event": recorded.to_json()},
+        f"registered {party_id} ({name}, {kind}) as event {recorded.seq}",
+    )
 
 
 @party_app.command("list")
@@ -85,10 +87,11 @@ def key_new(
     """Generate an Ed25519 key; the private key stays in the local keystore."""
     with app_for(db, keystore) as app:
         new = registry.new_key(app, party)
-    if as_json:
-        emit_json({"ok": True, **new.to_json()})
-    else:
-        say(f"key {new.key_id} added for {party} (event {new.event.seq}); private key in {new.keystore_file}")
+    done(
+        as_json,
+        new.to_json(),
+        f"key {new.key_id} added for {party} (event {new.event.seq}); private key in {new.keystore_file}",
+    )
 
 
 @key_app.command("revoke")
@@ -104,10 +107,11 @@ def key_revoke(
     """Revoke a key: events it signs from now on are refused."""
     with app_for(db, keystore) as app:
         recorded = registry.revoke_key(app, party, key_id, reason)
-    if as_json:
-        emit_json({"ok": True, "party": party, "key_id": key_id, "event": recorded.to_json()})
-    else:
-        say(f"key {key_id} of {party} revoked (event {recorded.seq})")
+    done(
+        as_json,
+        {"party": party, "key_id": key_id, "event": recorded.to_json()},
+        f"key {key_id} of {party} revoked (event {recorded.seq})",
+    )
 
 
 @process_app.command("new")
@@ -122,10 +126,11 @@ def process_new(
     """Create a process that groups tracks."""
     with app_for(db, keystore) as app:
         recorded = registry.new_process(app, process_id, title)
-    if as_json:
-        emit_json({"ok": True, "process": process_id, "event": recorded.to_json()})
-    else:
-        say(f"process {process_id} created (event {recorded.seq})")
+    done(
+        as_json,
+        {"process": process_id, "event": recorded.to_json()},
+        f"process {process_id} created (event {recorded.seq})",
+    )
 
 
 @process_app.command("list")
