@@ -179,7 +179,7 @@ def export(
         report = bundles.export(app, bundle, process)
     done(
         as_json,
-        {**report.to_json()},
+        report.to_json(),
         f"wrote {bundle}: {report.events} events in full, {report.hidden} as leaf hashes, checkpoint at"
         f" size {report.checkpoint_size}. Check it anywhere with `inwriting verify {bundle}`.",
     )
