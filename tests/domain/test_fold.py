@@ -155,7 +155,7 @@ def test_references_name_what_the_event_touches() -> None:
             track="t",
         )
     )
-    assert refs.parties == {"RU", "US", ev.OPERATOR}
+    assert refs.parties == {"RU", "US"}  # the operator is no registered party
     assert refs.processes == {"sg"} and refs.tracks == {"t"} and refs.keys == {OP_KEY}
 
 

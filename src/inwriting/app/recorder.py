@@ -9,9 +9,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from inwriting.app.context import App
+from inwriting.domain import events as ev
 from inwriting.domain.events import Actor, Event, EventType, PartyId
 from inwriting.domain.fold import process_of, references
 from inwriting.errors import NotFound
@@ -40,25 +41,26 @@ class Recorded:
         }
 
 
+_ACTIVE_KEYS = (
+    select(t.keys.c.key_id)
+    .where(t.keys.c.party == bindparam("party"), t.keys.c.revoked_seq.is_(None))
+    .order_by(t.keys.c.added_seq.desc())
+)
+
+
 def signing_key(app: App, writer: LogWriter, party: PartyId) -> SigningKey:
     """The newest active key of `party` whose private half this machine's keystore holds."""
-    rows = (
-        writer.conn.execute(
-            select(t.keys.c.key_id)
-            .where(t.keys.c.party == party, t.keys.c.revoked_seq.is_(None))
-            .order_by(t.keys.c.added_seq.desc())
-        )
-        .scalars()
-        .all()
-    )
+    cached = writer.signing_keys.get(party)
+    if isinstance(cached, SigningKey):
+        return cached
+    rows = writer.conn.execute(_ACTIVE_KEYS, {"party": party}).scalars().all()
     for key_id in rows:
         if app.keystore.has(party, key_id):
-            return app.keystore.load(party, key_id)
+            key = writer.signing_keys[party] = app.keystore.load(party, key_id)
+            return key
     if not rows:
         raise NotFound(f"{party} has no active key; add one with `inwriting key new {party}`")
-    raise NotFound(
-        f"none of {party}'s active keys ({', '.join(rows)}) is in the keystore {app.keystore.root}"
-    )
+    raise NotFound(f"none of {party}'s active keys ({', '.join(rows)}) is in the keystore {app.keystore.root}")
 
 
 def record_in(
@@ -89,6 +91,8 @@ def record_in(
 
 
 def append_signed(writer: LogWriter, signed: SignedEvent) -> Recorded:
+    if signed.event.type in (ev.KEY_ADDED, ev.KEY_REVOKED):
+        writer.signing_keys.clear()  # which key signs next may change
     before = writer.load(references(signed.event))
     after = check_signed(before, writer.head, signed)
     writer.append(signed, before, after, process_of(after, signed.event))

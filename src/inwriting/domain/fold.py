@@ -198,6 +198,7 @@ class Refs:
     keys: frozenset[str] = frozenset()
     processes: frozenset[str] = frozenset()
     tracks: frozenset[str] = frozenset()
+    meta: bool = False  # the log's origin and key (only the genesis needs them)
 
 
 def references(event: Event) -> Refs:
@@ -214,11 +215,13 @@ def references(event: Event) -> Refs:
         return frozenset(found)
 
     tracks = texts("track") | ({event.track} if event.track else frozenset())
+    actor = frozenset() if event.actor.party == ev.OPERATOR else {event.actor.party}
     return Refs(
-        parties=texts("party", "members", "parties") | {event.actor.party},
+        parties=texts("party", "members", "parties") | actor,
         keys=texts("key_id") | {event.actor.key_id},
         processes=texts("process"),
         tracks=tracks,
+        meta=event.type == ev.GENESIS,
     )
 
 

@@ -5,10 +5,11 @@ event changed, and rewrite everything on rebuild.
 from __future__ import annotations
 
 from collections.abc import Collection
+from dataclasses import replace
 from typing import Any
 
 from pyrsistent import pmap
-from sqlalchemy import Connection, delete, insert, select
+from sqlalchemy import Connection, bindparam, delete, insert, select
 
 from inwriting.domain.events import PartyId
 from inwriting.domain.fold import Refs
@@ -16,14 +17,35 @@ from inwriting.domain.model import Key, Party, Process, State, Track
 from inwriting.storage import schema as t
 
 
-def _where_in(column: Any, ids: Collection[str] | None) -> Any:
-    return True if ids is None else column.in_(sorted(ids))
+def _by_ids(table: Any, column: Any, order: tuple[Any, ...] = ()) -> tuple[Any, Any]:
+    """Two statements built once: every row, and the rows whose `column` is in :ids."""
+    every = select(table).order_by(*order)
+    return every, every.where(column.in_(bindparam("ids", expanding=True)))
 
 
-def load_state(conn: Connection, refs: Refs | None = None) -> State:
+_PARTIES = _by_ids(t.parties, t.parties.c.id)
+_MEMBERS = _by_ids(t.party_members, t.party_members.c.party,
+                   (t.party_members.c.party, t.party_members.c.position))
+_KEYS = _by_ids(t.keys, t.keys.c.key_id)
+_PROCESSES = _by_ids(t.processes, t.processes.c.id)
+_TRACKS = _by_ids(t.tracks, t.tracks.c.id)
+_TRACK_PARTIES = _by_ids(t.track_parties, t.track_parties.c.track,
+                         (t.track_parties.c.track, t.track_parties.c.position))
+_META = select(t.log_meta.c.origin, t.log_meta.c.log_vkey)
+_SIZE = select(t.log_head.c.size)
+
+
+def _rows(conn: Connection, statements: tuple[Any, Any], ids: Collection[str] | None) -> Any:
+    if ids is None:
+        return conn.execute(statements[0])
+    return conn.execute(statements[1], {"ids": sorted(ids)})
+
+
+def load_state(conn: Connection, refs: Refs | None = None, *, size: int | None = None) -> State:
     """The projected state: everything (refs None) or only the entities `refs` names."""
-    meta = conn.execute(select(t.log_meta.c.origin, t.log_meta.c.log_vkey)).first()
-    size = conn.execute(select(t.log_head.c.size)).scalar_one_or_none() or 0
+    meta = conn.execute(_META).first() if refs is None or refs.meta else None
+    if size is None:
+        size = conn.execute(_SIZE).scalar_one_or_none() or 0
     return State(
         size=size,
         origin=meta.origin if meta else None,
@@ -38,61 +60,45 @@ def load_state(conn: Connection, refs: Refs | None = None) -> State:
 def _load_parties(conn: Connection, ids: Collection[str] | None) -> dict[PartyId, Party]:
     if ids is not None and not ids:
         return {}
-    members: dict[str, list[str]] = {}
-    rows = conn.execute(
-        select(t.party_members)
-        .where(_where_in(t.party_members.c.party, ids))
-        .order_by(t.party_members.c.party, t.party_members.c.position)
-    )
-    for row in rows:
-        members.setdefault(row.party, []).append(row.member)
     result = {}
-    for row in conn.execute(select(t.parties).where(_where_in(t.parties.c.id, ids))):
-        pid = PartyId(row.id)
-        result[pid] = Party(
-            pid, row.name, row.kind, tuple(PartyId(m) for m in members.get(row.id, [])), row.registered_seq
-        )
-    return result
+    for row in _rows(conn, _PARTIES, ids):
+        result[PartyId(row.id)] = Party(PartyId(row.id), row.name, row.kind, (), row.registered_seq)
+    if not result:
+        return result
+    members: dict[str, list[PartyId]] = {}
+    for row in _rows(conn, _MEMBERS, None if ids is None else list(result)):
+        members.setdefault(row.party, []).append(PartyId(row.member))
+    return {pid: replace(p, members=tuple(members.get(pid, ()))) if pid in members else p
+            for pid, p in result.items()}
 
 
 def _load_keys(conn: Connection, ids: Collection[str] | None) -> dict[str, Key]:
     if ids is not None and not ids:
         return {}
-    rows = conn.execute(select(t.keys).where(_where_in(t.keys.c.key_id, ids)))
     return {
         r.key_id: Key(r.key_id, PartyId(r.party), r.public_key, r.added_seq, r.revoked_seq, r.revoked_reason)
-        for r in rows
+        for r in _rows(conn, _KEYS, ids)
     }
 
 
 def _load_processes(conn: Connection, ids: Collection[str] | None) -> dict[str, Process]:
     if ids is not None and not ids:
         return {}
-    rows = conn.execute(select(t.processes).where(_where_in(t.processes.c.id, ids)))
-    return {r.id: Process(r.id, r.title, r.created_seq) for r in rows}
+    return {r.id: Process(r.id, r.title, r.created_seq) for r in _rows(conn, _PROCESSES, ids)}
 
 
 def _load_tracks(conn: Connection, ids: Collection[str] | None) -> dict[str, Track]:
     if ids is not None and not ids:
         return {}
-    parties: dict[str, list[str]] = {}
-    rows = conn.execute(
-        select(t.track_parties)
-        .where(_where_in(t.track_parties.c.track, ids))
-        .order_by(t.track_parties.c.track, t.track_parties.c.position)
-    )
-    for row in rows:
-        parties.setdefault(row.track, []).append(row.party)
+    rows = list(_rows(conn, _TRACKS, ids))
+    if not rows:
+        return {}
+    parties: dict[str, list[PartyId]] = {}
+    for row in _rows(conn, _TRACK_PARTIES, None if ids is None else [r.id for r in rows]):
+        parties.setdefault(row.track, []).append(PartyId(row.party))
     return {
-        r.id: Track(
-            r.id,
-            r.process,
-            r.forum,
-            tuple(PartyId(p) for p in parties.get(r.id, [])),
-            r.created_seq,
-            r.status,
-        )
-        for r in conn.execute(select(t.tracks).where(_where_in(t.tracks.c.id, ids)))
+        r.id: Track(r.id, r.process, r.forum, tuple(parties.get(r.id, ())), r.created_seq, r.status)
+        for r in rows
     }
 
 
@@ -104,10 +110,11 @@ def write_changes(conn: Connection, before: State, after: State) -> None:
     # Registration order, so that members exist before an alliance names them.
     for pid, party in sorted(after.parties.items(), key=lambda kv: kv[1].registered_seq):
         if before.parties.get(pid) != party:
-            _put_party(conn, party)
+            _put_party(conn, party, replacing=pid in before.parties)
     for kid, key in after.keys.items():
         if before.keys.get(kid) != key:
-            conn.execute(delete(t.keys).where(t.keys.c.key_id == kid))
+            if kid in before.keys:
+                conn.execute(delete(t.keys).where(t.keys.c.key_id == kid))
             conn.execute(
                 insert(t.keys).values(
                     key_id=key.key_id,
@@ -120,7 +127,8 @@ def write_changes(conn: Connection, before: State, after: State) -> None:
             )
     for prid, process in after.processes.items():
         if before.processes.get(prid) != process:
-            conn.execute(delete(t.processes).where(t.processes.c.id == prid))
+            if prid in before.processes:
+                conn.execute(delete(t.processes).where(t.processes.c.id == prid))
             conn.execute(
                 insert(t.processes).values(
                     id=process.id, title=process.title, created_seq=process.created_seq
@@ -128,24 +136,27 @@ def write_changes(conn: Connection, before: State, after: State) -> None:
             )
     for tid, track in after.tracks.items():
         if before.tracks.get(tid) != track:
-            _put_track(conn, track)
+            _put_track(conn, track, replacing=tid in before.tracks)
 
 
-def _put_party(conn: Connection, party: Party) -> None:
-    conn.execute(delete(t.party_members).where(t.party_members.c.party == party.id))
-    conn.execute(delete(t.parties).where(t.parties.c.id == party.id))
+def _put_party(conn: Connection, party: Party, *, replacing: bool) -> None:
+    if replacing:
+        conn.execute(delete(t.party_members).where(t.party_members.c.party == party.id))
+        conn.execute(delete(t.parties).where(t.parties.c.id == party.id))
     conn.execute(
         insert(t.parties).values(
             id=party.id, name=party.name, kind=party.kind, registered_seq=party.registered_seq
         )
     )
-    for position, member in enumerate(party.members):
-        conn.execute(insert(t.party_members).values(party=party.id, position=position, member=member))
+    if party.members:
+        conn.execute(insert(t.party_members), [
+            {"party": party.id, "position": i, "member": m} for i, m in enumerate(party.members)])
 
 
-def _put_track(conn: Connection, track: Track) -> None:
-    conn.execute(delete(t.track_parties).where(t.track_parties.c.track == track.id))
-    conn.execute(delete(t.tracks).where(t.tracks.c.id == track.id))
+def _put_track(conn: Connection, track: Track, *, replacing: bool) -> None:
+    if replacing:
+        conn.execute(delete(t.track_parties).where(t.track_parties.c.track == track.id))
+        conn.execute(delete(t.tracks).where(t.tracks.c.id == track.id))
     conn.execute(
         insert(t.tracks).values(
             id=track.id,
@@ -155,8 +166,8 @@ def _put_track(conn: Connection, track: Track) -> None:
             created_seq=track.created_seq,
         )
     )
-    for position, party in enumerate(track.parties):
-        conn.execute(insert(t.track_parties).values(track=track.id, position=position, party=party))
+    conn.execute(insert(t.track_parties), [
+        {"track": track.id, "position": i, "party": p} for i, p in enumerate(track.parties)])
 
 
 def replace_all(conn: Connection, state: State) -> None:

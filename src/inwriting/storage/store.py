@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from sqlalchemy import Connection, Engine, func, insert, select, tuple_, update
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from inwriting.domain.fold import Refs
 from inwriting.domain.model import State
@@ -99,60 +99,87 @@ class Store:
 
     @contextmanager
     def write(self) -> Iterator[LogWriter]:
+        """A unit of work holding the write lock; what it appended is flushed, then committed."""
         with self.engine.connect() as conn, conn.begin():
-            yield LogWriter(conn, lock=not is_sqlite(self.engine))
+            writer = LogWriter(conn, lock=not is_sqlite(self.engine))
+            yield writer
+            writer.flush()
+
+
+_HEAD = select(t.log_head).where(t.log_head.c.id == 1)
+_HEAD_FOR_UPDATE = _HEAD.with_for_update()
+_SET_HEAD = update(t.log_head).where(t.log_head.c.id == 1)
+_INSERT_ENTRY = insert(t.log_entries)
+_INSERT_NODE = insert(t.log_nodes)
 
 
 class LogWriter:
-    """A unit of work that holds the log's write lock."""
+    """A unit of work that holds the log's write lock.
+
+    Log rows (entries, Merkle nodes, the head) are buffered and written with one statement each when
+    the unit of work ends, so a batch of events costs few round trips; projection rows are written at
+    once, because the next event of the batch may read them.
+    """
 
     def __init__(self, conn: Connection, *, lock: bool) -> None:
         self.conn = conn
-        query = select(t.log_head).where(t.log_head.c.id == 1)
-        row = conn.execute(query.with_for_update() if lock else query).first()
+        row = conn.execute(_HEAD_FOR_UPDATE if lock else _HEAD).first()
         if row is None:
             raise StorageError("the log head row is missing; the database is damaged or not initialised")
         self._head = Head(row.size, row.leaf_hash, row.time)
+        self._stored_head = self._head
         self._frontier: merkle.Frontier | None = None
+        self._entries: list[dict[str, object]] = []
+        self._nodes: list[dict[str, object]] = []
+        self.signing_keys: dict[str, object] = {}  # the recorder's per-unit cache
 
     @property
     def head(self) -> Head:
         return self._head
 
     def load(self, refs: Refs | None) -> State:
-        return projections.load_state(self.conn, refs)
+        return projections.load_state(self.conn, refs, size=self._head.size)
 
     def append(self, signed: SignedEvent, before: State, after: State, process: str | None) -> None:
-        """Write one verified event with its Merkle nodes, head and projection changes."""
+        """Queue one verified event with its Merkle nodes; write its projection changes now."""
         event = signed.event
-        existing = self.conn.execute(
-            select(t.log_entries.c.seq).where(t.log_entries.c.event_id == event.id)
-        ).scalar_one_or_none()
-        if existing is not None:
-            raise RecordError(
-                f"replayed: event id {event.id} is already in the log at seq {existing}",
-                where=f"event {event.seq}",
-            )
         leaf = signed.leaf_hash
-        self.conn.execute(
-            insert(t.log_entries).values(
-                seq=event.seq,
-                event_id=event.id,
-                type=event.type,
-                time=event.time,
-                actor_party=event.actor.party,
-                key_id=event.actor.key_id,
-                track=event.track,
-                process=process,
-                event_bytes=signed.event_bytes,
-                signature=signed.signature,
-                leaf_hash=leaf,
-            )
-        )
-        nodes = self._get_frontier().append(leaf)
-        self.conn.execute(insert(t.log_nodes), [{"level": lv, "idx": ix, "hash": h} for (lv, ix), h in nodes])
+        self._entries.append({
+            "seq": event.seq, "event_id": event.id, "type": event.type, "time": event.time,
+            "actor_party": event.actor.party, "key_id": event.actor.key_id, "track": event.track,
+            "process": process, "event_bytes": signed.event_bytes, "signature": signed.signature,
+            "leaf_hash": leaf,
+        })
+        for (level, idx), digest in self._get_frontier().append(leaf):
+            self._nodes.append({"level": level, "idx": idx, "hash": digest})
         projections.write_changes(self.conn, before, after)
-        self._set_head(self._head.advance(event, leaf))
+        self._head = self._head.advance(event, leaf)
+
+    def flush(self) -> None:
+        """Write the queued log rows and the head. An event id already in the log is a replay."""
+        if self._entries:
+            try:
+                with self.conn.begin_nested():
+                    self.conn.execute(_INSERT_ENTRY, self._entries)
+            except IntegrityError as exc:
+                raise self._replay_error() from exc
+            self.conn.execute(_INSERT_NODE, self._nodes)
+        if self._head != self._stored_head:
+            head = self._head
+            self.conn.execute(_SET_HEAD.values(size=head.size, leaf_hash=head.leaf, time=head.time))
+            self._stored_head = head
+        self._entries, self._nodes = [], []
+
+    def _replay_error(self) -> RecordError:
+        ids = [str(e["event_id"]) for e in self._entries]
+        seen = {row.event_id: row.seq for row in self.conn.execute(
+            select(t.log_entries.c.event_id, t.log_entries.c.seq).where(t.log_entries.c.event_id.in_(ids)))}
+        for entry in self._entries:
+            if entry["event_id"] in seen:
+                return RecordError(f"replayed: event id {entry['event_id']} is already in the log at seq"
+                                   f" {seen[entry['event_id']]}", where=f"event {entry['seq']}")
+        duplicate = next(i for i in ids if ids.count(i) > 1)
+        return RecordError(f"replayed: event id {duplicate} appears twice in one unit of work")
 
     def _get_frontier(self) -> merkle.Frontier:
         if self._frontier is None:
@@ -160,11 +187,6 @@ class LogWriter:
                 self._head.size, node_getter(self.conn, [merkle.root_nodes(self._head.size)])
             )
         return self._frontier
-
-    def _set_head(self, head: Head) -> None:
-        values = {"size": head.size, "leaf_hash": head.leaf, "time": head.time}
-        self.conn.execute(update(t.log_head).where(t.log_head.c.id == 1).values(**values))
-        self._head = head
 
     def root(self) -> bytes:
         return self._get_frontier().root()
