@@ -15,7 +15,7 @@ from inwriting.app.context import App
 from inwriting.domain import events as ev
 from inwriting.domain.events import Actor, Event, EventType, PartyId
 from inwriting.domain.fold import process_of, references
-from inwriting.errors import NotFound
+from inwriting.errors import NotFound, RecordError
 from inwriting.record.envelope import SignedEvent, hash_ref
 from inwriting.record.keys import SigningKey
 from inwriting.record.verifier import check_signed
@@ -60,7 +60,9 @@ def signing_key(app: App, writer: LogWriter, party: PartyId) -> SigningKey:
             return key
     if not rows:
         raise NotFound(f"{party} has no active key; add one with `inwriting key new {party}`")
-    raise NotFound(f"none of {party}'s active keys ({', '.join(rows)}) is in the keystore {app.keystore.root}")
+    raise NotFound(
+        f"none of {party}'s active keys ({', '.join(rows)}) is in the keystore {app.keystore.root}"
+    )
 
 
 def record_in(
@@ -118,4 +120,10 @@ def submit(app: App, event_bytes: bytes, signature: bytes) -> Recorded:
     """Append an event signed elsewhere (a party's own machine). Refused unless it fits the head."""
     signed = SignedEvent.from_parts(event_bytes, signature, strict=True)
     with app.store.write() as writer:
+        seq = writer.seq_of(signed.event.id)
+        if seq is not None:
+            raise RecordError(
+                f"replayed: event id {signed.event.id} is already in the log at seq {seq}",
+                where=f"event {signed.event.seq}",
+            )
         return append_signed(writer, signed)

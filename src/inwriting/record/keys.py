@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import hashlib
 from dataclasses import dataclass
 from typing import NewType
@@ -92,16 +93,20 @@ class SigningKey:
     def generate(cls) -> SigningKey:
         return cls(nacl.utils.random(32))
 
-    @property
+    @functools.cached_property
+    def _nacl(self) -> nacl.signing.SigningKey:
+        return nacl.signing.SigningKey(self.seed)
+
+    @functools.cached_property
     def public(self) -> PublicKey:
-        return PublicKey(bytes(nacl.signing.SigningKey(self.seed).verify_key))
+        return PublicKey(bytes(self._nacl.verify_key))
 
     @property
     def key_id(self) -> KeyId:
         return self.public.key_id
 
     def sign(self, message: bytes) -> bytes:
-        return bytes(nacl.signing.SigningKey(self.seed).sign(message).signature)
+        return bytes(self._nacl.sign(message).signature)
 
 
 def event_message(event_bytes: bytes) -> bytes:

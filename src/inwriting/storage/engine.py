@@ -11,7 +11,6 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import ArgumentError
-from sqlalchemy.pool import NullPool
 
 from inwriting.errors import InvalidInput
 
@@ -63,9 +62,9 @@ def describe_safe(url: str) -> str:
 
 
 def _sqlite_engine(url: str) -> Engine:
-    # NullPool: each unit of work gets its own connection; SQLite connections are cheap, and a
-    # pooled connection must never carry a half-finished transaction between processes' turns.
-    engine = create_engine(url, poolclass=NullPool, connect_args={"timeout": 60})
+    # Pooled connections keep their PRAGMAs; every unit of work ends in COMMIT or ROLLBACK, and the
+    # pool rolls back whatever comes back to it, so no transaction outlives its unit of work.
+    engine = create_engine(url, connect_args={"timeout": 60})
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:

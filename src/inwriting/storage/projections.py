@@ -24,13 +24,15 @@ def _by_ids(table: Any, column: Any, order: tuple[Any, ...] = ()) -> tuple[Any, 
 
 
 _PARTIES = _by_ids(t.parties, t.parties.c.id)
-_MEMBERS = _by_ids(t.party_members, t.party_members.c.party,
-                   (t.party_members.c.party, t.party_members.c.position))
+_MEMBERS = _by_ids(
+    t.party_members, t.party_members.c.party, (t.party_members.c.party, t.party_members.c.position)
+)
 _KEYS = _by_ids(t.keys, t.keys.c.key_id)
 _PROCESSES = _by_ids(t.processes, t.processes.c.id)
 _TRACKS = _by_ids(t.tracks, t.tracks.c.id)
-_TRACK_PARTIES = _by_ids(t.track_parties, t.track_parties.c.track,
-                         (t.track_parties.c.track, t.track_parties.c.position))
+_TRACK_PARTIES = _by_ids(
+    t.track_parties, t.track_parties.c.track, (t.track_parties.c.track, t.track_parties.c.position)
+)
 _META = select(t.log_meta.c.origin, t.log_meta.c.log_vkey)
 _SIZE = select(t.log_head.c.size)
 
@@ -68,8 +70,10 @@ def _load_parties(conn: Connection, ids: Collection[str] | None) -> dict[PartyId
     members: dict[str, list[PartyId]] = {}
     for row in _rows(conn, _MEMBERS, None if ids is None else list(result)):
         members.setdefault(row.party, []).append(PartyId(row.member))
-    return {pid: replace(p, members=tuple(members.get(pid, ()))) if pid in members else p
-            for pid, p in result.items()}
+    return {
+        pid: replace(p, members=tuple(members.get(pid, ()))) if pid in members else p
+        for pid, p in result.items()
+    }
 
 
 def _load_keys(conn: Connection, ids: Collection[str] | None) -> dict[str, Key]:
@@ -149,8 +153,10 @@ def _put_party(conn: Connection, party: Party, *, replacing: bool) -> None:
         )
     )
     if party.members:
-        conn.execute(insert(t.party_members), [
-            {"party": party.id, "position": i, "member": m} for i, m in enumerate(party.members)])
+        conn.execute(
+            insert(t.party_members),
+            [{"party": party.id, "position": i, "member": m} for i, m in enumerate(party.members)],
+        )
 
 
 def _put_track(conn: Connection, track: Track, *, replacing: bool) -> None:
@@ -166,8 +172,10 @@ def _put_track(conn: Connection, track: Track, *, replacing: bool) -> None:
             created_seq=track.created_seq,
         )
     )
-    conn.execute(insert(t.track_parties), [
-        {"track": track.id, "position": i, "party": p} for i, p in enumerate(track.parties)])
+    conn.execute(
+        insert(t.track_parties),
+        [{"track": track.id, "position": i, "party": p} for i, p in enumerate(track.parties)],
+    )
 
 
 def replace_all(conn: Connection, state: State) -> None:

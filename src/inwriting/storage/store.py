@@ -11,7 +11,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, Engine, func, insert, select, tuple_, update
+from sqlalchemy import Connection, Engine, bindparam, func, insert, select, tuple_, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from inwriting.domain.fold import Refs
@@ -111,6 +111,7 @@ _HEAD_FOR_UPDATE = _HEAD.with_for_update()
 _SET_HEAD = update(t.log_head).where(t.log_head.c.id == 1)
 _INSERT_ENTRY = insert(t.log_entries)
 _INSERT_NODE = insert(t.log_nodes)
+_SEQ_OF = select(t.log_entries.c.seq).where(t.log_entries.c.event_id == bindparam("event_id"))
 
 
 class LogWriter:
@@ -144,25 +145,33 @@ class LogWriter:
         """Queue one verified event with its Merkle nodes; write its projection changes now."""
         event = signed.event
         leaf = signed.leaf_hash
-        self._entries.append({
-            "seq": event.seq, "event_id": event.id, "type": event.type, "time": event.time,
-            "actor_party": event.actor.party, "key_id": event.actor.key_id, "track": event.track,
-            "process": process, "event_bytes": signed.event_bytes, "signature": signed.signature,
-            "leaf_hash": leaf,
-        })
+        self._entries.append(
+            {
+                "seq": event.seq,
+                "event_id": event.id,
+                "type": event.type,
+                "time": event.time,
+                "actor_party": event.actor.party,
+                "key_id": event.actor.key_id,
+                "track": event.track,
+                "process": process,
+                "event_bytes": signed.event_bytes,
+                "signature": signed.signature,
+                "leaf_hash": leaf,
+            }
+        )
         for (level, idx), digest in self._get_frontier().append(leaf):
             self._nodes.append({"level": level, "idx": idx, "hash": digest})
         projections.write_changes(self.conn, before, after)
         self._head = self._head.advance(event, leaf)
 
     def flush(self) -> None:
-        """Write the queued log rows and the head. An event id already in the log is a replay."""
+        """Write the queued log rows and the head."""
         if self._entries:
             try:
-                with self.conn.begin_nested():
-                    self.conn.execute(_INSERT_ENTRY, self._entries)
-            except IntegrityError as exc:
-                raise self._replay_error() from exc
+                self.conn.execute(_INSERT_ENTRY, self._entries)
+            except IntegrityError as exc:  # the unit of work rolls back as a whole
+                raise RecordError("replayed: an event id of this unit of work is already in the log") from exc
             self.conn.execute(_INSERT_NODE, self._nodes)
         if self._head != self._stored_head:
             head = self._head
@@ -170,16 +179,10 @@ class LogWriter:
             self._stored_head = head
         self._entries, self._nodes = [], []
 
-    def _replay_error(self) -> RecordError:
-        ids = [str(e["event_id"]) for e in self._entries]
-        seen = {row.event_id: row.seq for row in self.conn.execute(
-            select(t.log_entries.c.event_id, t.log_entries.c.seq).where(t.log_entries.c.event_id.in_(ids)))}
-        for entry in self._entries:
-            if entry["event_id"] in seen:
-                return RecordError(f"replayed: event id {entry['event_id']} is already in the log at seq"
-                                   f" {seen[entry['event_id']]}", where=f"event {entry['seq']}")
-        duplicate = next(i for i in ids if ids.count(i) > 1)
-        return RecordError(f"replayed: event id {duplicate} appears twice in one unit of work")
+    def seq_of(self, event_id: str) -> int | None:
+        """Where an event id already stands in the log, if it does."""
+        found = self.conn.execute(_SEQ_OF, {"event_id": event_id}).scalar_one_or_none()
+        return None if found is None else int(found)
 
     def _get_frontier(self) -> merkle.Frontier:
         if self._frontier is None:
