@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import Connection, Engine, bindparam, func, insert, select, tuple_, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
+from inwriting.domain.events import PartyId
 from inwriting.domain.fold import Refs
 from inwriting.domain.model import State
 from inwriting.errors import InwritingError, NotFound, RecordError
@@ -133,13 +134,38 @@ class LogWriter:
         self._entries: list[dict[str, object]] = []
         self._nodes: list[dict[str, object]] = []
         self.signing_keys: dict[str, object] = {}  # the recorder's per-unit cache
+        self._known = State()  # entities this unit of work has read or written
 
     @property
     def head(self) -> Head:
         return self._head
 
     def load(self, refs: Refs | None) -> State:
-        return projections.load_state(self.conn, refs, size=self._head.size)
+        """The entities `refs` names: from what this unit of work already holds, else the database."""
+        if refs is None:
+            return projections.load_state(self.conn, None, size=self._head.size)
+        known = self._known
+        have = {
+            "parties": {k for k in refs.parties if k in known.parties},
+            "keys": {k for k in refs.keys if k in known.keys},
+            "processes": {k for k in refs.processes if k in known.processes},
+            "tracks": {k for k in refs.tracks if k in known.tracks},
+        }
+        missing = Refs(
+            parties=refs.parties - have["parties"],
+            keys=refs.keys - have["keys"],
+            processes=refs.processes - have["processes"],
+            tracks=refs.tracks - have["tracks"],
+            meta=refs.meta,
+        )
+        loaded = projections.load_state(self.conn, missing, size=self._head.size)
+        return replace(
+            loaded,
+            parties=loaded.parties.update({PartyId(k): known.parties[PartyId(k)] for k in have["parties"]}),
+            keys=loaded.keys.update({k: known.keys[k] for k in have["keys"]}),
+            processes=loaded.processes.update({k: known.processes[k] for k in have["processes"]}),
+            tracks=loaded.tracks.update({k: known.tracks[k] for k in have["tracks"]}),
+        )
 
     def append(self, signed: SignedEvent, before: State, after: State, process: str | None) -> None:
         """Queue one verified event with its Merkle nodes; write its projection changes now."""
@@ -163,7 +189,18 @@ class LogWriter:
         for (level, idx), digest in self._get_frontier().append(leaf):
             self._nodes.append({"level": level, "idx": idx, "hash": digest})
         projections.write_changes(self.conn, before, after)
+        self._remember(after)
         self._head = self._head.advance(event, leaf)
+
+    def _remember(self, state: State) -> None:
+        known = self._known
+        self._known = replace(
+            known,
+            parties=known.parties.update(state.parties),
+            keys=known.keys.update(state.keys),
+            processes=known.processes.update(state.processes),
+            tracks=known.tracks.update(state.tracks),
+        )
 
     def flush(self) -> None:
         """Write the queued log rows and the head."""
