@@ -106,76 +106,94 @@ def _load_tracks(conn: Connection, ids: Collection[str] | None) -> dict[str, Tra
     }
 
 
+_INSERT = {table.name: insert(table) for table in t.metadata.sorted_tables}
+_DELETE = {
+    (table.name, column.name): delete(table).where(column == bindparam("key"))
+    for table, column in (
+        (t.parties, t.parties.c.id),
+        (t.party_members, t.party_members.c.party),
+        (t.keys, t.keys.c.key_id),
+        (t.processes, t.processes.c.id),
+        (t.tracks, t.tracks.c.id),
+        (t.track_parties, t.track_parties.c.track),
+    )
+}
+
+
+def _put(
+    conn: Connection,
+    table: Any,
+    row: dict[str, Any],
+    *,
+    replacing: bool,
+    children: tuple[Any, str, list[dict[str, Any]]] | None = None,
+) -> None:
+    """Write one entity's row (and its ordered child rows), replacing what stood there."""
+    key_column = table.primary_key.columns.values()[0]
+    if replacing:
+        if children is not None:
+            conn.execute(_DELETE[(children[0].name, children[1])], {"key": row[key_column.name]})
+        conn.execute(_DELETE[(table.name, key_column.name)], {"key": row[key_column.name]})
+    conn.execute(_INSERT[table.name], row)
+    if children is not None and children[2]:
+        conn.execute(_INSERT[children[0].name], children[2])
+
+
 def write_changes(conn: Connection, before: State, after: State) -> None:
     """Upsert every entity that differs between two (possibly partial) states."""
     if (after.origin, after.log_vkey) != (before.origin, before.log_vkey) and after.origin and after.log_vkey:
         conn.execute(delete(t.log_meta))
-        conn.execute(insert(t.log_meta).values(id=1, origin=after.origin, log_vkey=after.log_vkey))
+        conn.execute(_INSERT["log_meta"], {"id": 1, "origin": after.origin, "log_vkey": after.log_vkey})
     # Registration order, so that members exist before an alliance names them.
     for pid, party in sorted(after.parties.items(), key=lambda kv: kv[1].registered_seq):
         if before.parties.get(pid) != party:
-            _put_party(conn, party, replacing=pid in before.parties)
+            members = [{"party": pid, "position": i, "member": m} for i, m in enumerate(party.members)]
+            _put(
+                conn,
+                t.parties,
+                {"id": pid, "name": party.name, "kind": party.kind, "registered_seq": party.registered_seq},
+                replacing=pid in before.parties,
+                children=(t.party_members, "party", members),
+            )
     for kid, key in after.keys.items():
         if before.keys.get(kid) != key:
-            if kid in before.keys:
-                conn.execute(delete(t.keys).where(t.keys.c.key_id == kid))
-            conn.execute(
-                insert(t.keys).values(
-                    key_id=key.key_id,
-                    party=key.party,
-                    public_key=key.public_key,
-                    added_seq=key.added_seq,
-                    revoked_seq=key.revoked_seq,
-                    revoked_reason=key.revoked_reason,
-                )
+            _put(
+                conn,
+                t.keys,
+                {
+                    "key_id": kid,
+                    "party": key.party,
+                    "public_key": key.public_key,
+                    "added_seq": key.added_seq,
+                    "revoked_seq": key.revoked_seq,
+                    "revoked_reason": key.revoked_reason,
+                },
+                replacing=kid in before.keys,
             )
     for prid, process in after.processes.items():
         if before.processes.get(prid) != process:
-            if prid in before.processes:
-                conn.execute(delete(t.processes).where(t.processes.c.id == prid))
-            conn.execute(
-                insert(t.processes).values(
-                    id=process.id, title=process.title, created_seq=process.created_seq
-                )
+            _put(
+                conn,
+                t.processes,
+                {"id": prid, "title": process.title, "created_seq": process.created_seq},
+                replacing=prid in before.processes,
             )
     for tid, track in after.tracks.items():
         if before.tracks.get(tid) != track:
-            _put_track(conn, track, replacing=tid in before.tracks)
-
-
-def _put_party(conn: Connection, party: Party, *, replacing: bool) -> None:
-    if replacing:
-        conn.execute(delete(t.party_members).where(t.party_members.c.party == party.id))
-        conn.execute(delete(t.parties).where(t.parties.c.id == party.id))
-    conn.execute(
-        insert(t.parties).values(
-            id=party.id, name=party.name, kind=party.kind, registered_seq=party.registered_seq
-        )
-    )
-    if party.members:
-        conn.execute(
-            insert(t.party_members),
-            [{"party": party.id, "position": i, "member": m} for i, m in enumerate(party.members)],
-        )
-
-
-def _put_track(conn: Connection, track: Track, *, replacing: bool) -> None:
-    if replacing:
-        conn.execute(delete(t.track_parties).where(t.track_parties.c.track == track.id))
-        conn.execute(delete(t.tracks).where(t.tracks.c.id == track.id))
-    conn.execute(
-        insert(t.tracks).values(
-            id=track.id,
-            process=track.process,
-            forum=track.forum,
-            status=track.status,
-            created_seq=track.created_seq,
-        )
-    )
-    conn.execute(
-        insert(t.track_parties),
-        [{"track": track.id, "position": i, "party": p} for i, p in enumerate(track.parties)],
-    )
+            parties = [{"track": tid, "position": i, "party": p} for i, p in enumerate(track.parties)]
+            _put(
+                conn,
+                t.tracks,
+                {
+                    "id": tid,
+                    "process": track.process,
+                    "forum": track.forum,
+                    "status": track.status,
+                    "created_seq": track.created_seq,
+                },
+                replacing=tid in before.tracks,
+                children=(t.track_parties, "track", parties),
+            )
 
 
 def replace_all(conn: Connection, state: State) -> None:
