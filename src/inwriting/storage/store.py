@@ -11,7 +11,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 
-from sqlalchemy import Connection, Engine, bindparam, func, insert, select, tuple_, update
+from sqlalchemy import Connection, Engine, bindparam, func, insert, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from inwriting.domain.events import PartyId
@@ -112,6 +112,9 @@ _HEAD_FOR_UPDATE = _HEAD.with_for_update()
 _SET_HEAD = update(t.log_head).where(t.log_head.c.id == 1)
 _INSERT_ENTRY = insert(t.log_entries)
 _INSERT_NODE = insert(t.log_nodes)
+_NODES = select(t.log_nodes.c.idx, t.log_nodes.c.hash).where(
+    t.log_nodes.c.level == bindparam("level"), t.log_nodes.c.idx.in_(bindparam("idx", expanding=True))
+)
 _SEQ_OF = select(t.log_entries.c.seq).where(t.log_entries.c.event_id == bindparam("event_id"))
 
 
@@ -245,12 +248,15 @@ def head(conn: Connection) -> Head:
 
 def node_getter(conn: Connection, node_lists: Iterable[Iterable[merkle.NodeKey]]) -> merkle.NodeGetter:
     """Fetch every node the lists name in one query; the getter raises KeyError for a missing one."""
-    wanted = sorted({node for nodes in node_lists for node in nodes})
+    by_level: dict[int, list[int]] = {}
+    for level, idx in {node for nodes in node_lists for node in nodes}:
+        by_level.setdefault(level, []).append(idx)
     found: dict[merkle.NodeKey, bytes] = {}
-    key = tuple_(t.log_nodes.c.level, t.log_nodes.c.idx)
-    for i in range(0, len(wanted), 400):
-        rows = conn.execute(select(t.log_nodes).where(key.in_(wanted[i : i + 400])))
-        found.update(((row.level, row.idx), bytes(row.hash)) for row in rows)
+    # One indexed lookup per level (a row-value IN over (level, idx) is not index-assisted in SQLite).
+    for level, indexes in by_level.items():
+        for i in range(0, len(indexes), 500):
+            rows = conn.execute(_NODES, {"level": level, "idx": sorted(indexes[i : i + 500])})
+            found.update(((level, row.idx), bytes(row.hash)) for row in rows)
 
     def get(node: merkle.NodeKey) -> bytes:
         try:
