@@ -287,10 +287,8 @@ def _size_or_default(conn: Connection, size: int | None) -> int:
 
 
 def _checkpoint_note(conn: Connection, size: int) -> str | None:
-    for cp in st.checkpoints(conn):
-        if cp.size == size:
-            return cp.note
-    return None
+    cp = st.checkpoint_at(conn, size)
+    return cp.note if cp is not None else None
 
 
 def prove_inclusion(app: App, index: int, size: int | None = None) -> InclusionProof:

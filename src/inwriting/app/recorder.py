@@ -89,14 +89,14 @@ def record_in(
         body=dict(body),
         track=track,
     )
-    return append_signed(writer, SignedEvent.sign(event, key))
+    return append_signed(writer, SignedEvent.sign(event, key), signed_by=key)
 
 
-def append_signed(writer: LogWriter, signed: SignedEvent) -> Recorded:
+def append_signed(writer: LogWriter, signed: SignedEvent, *, signed_by: SigningKey | None = None) -> Recorded:
     if signed.event.type in (ev.KEY_ADDED, ev.KEY_REVOKED):
         writer.signing_keys.clear()  # which key signs next may change
     before = writer.load(references(signed.event))
-    after = check_signed(before, writer.head, signed)
+    after = check_signed(before, writer.head, signed, signed_by=signed_by.public if signed_by else None)
     writer.append(signed, before, after, process_of(after, signed.event))
     event = signed.event
     return Recorded(event.seq, event.id, event.type, event.time, hash_ref(signed.leaf_hash))

@@ -256,6 +256,12 @@ class Frontier:
     def root(self) -> bytes:
         return _fold(self._stack)
 
+    def copy(self) -> Frontier:
+        twin = Frontier()
+        twin._stack = list(self._stack)
+        twin._size = self._size
+        return twin
+
     @classmethod
     def from_nodes(cls, size: int, get: NodeGetter) -> Frontier:
         """The frontier of a stored tree of `size` leaves, from its root_nodes(size)."""

@@ -70,22 +70,28 @@ def _check_key_event(signed: SignedEvent) -> None:
         )
 
 
-def check_signed(state: State, head: Head, signed: SignedEvent) -> State:
+def check_signed(
+    state: State, head: Head, signed: SignedEvent, *, signed_by: PublicKey | None = None
+) -> State:
     """Refuse (RecordError or a domain error) unless `signed` may be appended after `head`."""
     head.check_next(signed.event)
-    _check_key_event(signed)
-    key = authorise(state, signed.event)
-    try:
-        signed.verify(PublicKey.from_b64(key.public_key))
-    except VerificationError as exc:
-        raise RecordError(exc.message, where=exc.where) from exc
-    return apply(state, signed.event)
+    return check_signed_in_order(state, signed, signed_by=signed_by)
 
 
-def check_signed_in_order(state: State, signed: SignedEvent) -> State:
-    """Key rules and signature of an event whose place in the chain was checked elsewhere."""
+def check_signed_in_order(state: State, signed: SignedEvent, *, signed_by: PublicKey | None = None) -> State:
+    """Key rules and signature of an event whose place in the chain was checked elsewhere.
+
+    `signed_by` is for an event this process has just signed: then it is enough that the key it used
+    is the one the log gives the actor, and the signature need not be checked again.
+    """
     _check_key_event(signed)
     key = authorise(state, signed.event)
+    if signed_by is not None:
+        if signed_by.b64 != key.public_key:
+            raise RecordError(
+                f"signed with a key that is not the log's {key.key_id}", where=f"event {signed.event.seq}"
+            )
+        return apply(state, signed.event)
     try:
         signed.verify(PublicKey.from_b64(key.public_key))
     except VerificationError as exc:

@@ -50,7 +50,7 @@ def make_engine(db: str | None) -> Engine:
     if backend == "sqlite":
         return _sqlite_engine(url)
     if backend == "postgresql":
-        return create_engine(url, pool_pre_ping=True)
+        return create_engine(url)
     raise InvalidInput(f"unsupported database {backend!r}: use SQLite or PostgreSQL")
 
 

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 
-from sqlalchemy import Connection, Engine, bindparam, func, insert, select, update
+from sqlalchemy import Connection, Engine, bindparam, func, insert, select, text, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from inwriting.domain.events import PartyId
@@ -60,6 +60,9 @@ class StoredCheckpoint:
 class Store:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        # What this process's last unit of work left (tree frontier, entities read or written, signing
+        # keys), valid while no other writer has moved the head past it.
+        self._carry: Carry | None = None
 
     @classmethod
     def open(cls, db: str | None, *, must_exist: bool = True) -> Store:
@@ -101,10 +104,12 @@ class Store:
     @contextmanager
     def write(self) -> Iterator[LogWriter]:
         """A unit of work holding the write lock; what it appended is flushed, then committed."""
-        with self.engine.connect() as conn, conn.begin():
-            writer = LogWriter(conn, lock=not is_sqlite(self.engine))
-            yield writer
-            writer.flush()
+        with self.engine.connect() as conn:
+            with conn.begin():
+                writer = LogWriter(conn, lock=not is_sqlite(self.engine), carry=self._carry)
+                yield writer
+                writer.flush()
+            self._carry = writer.carry()
 
 
 _HEAD = select(t.log_head).where(t.log_head.c.id == 1)
@@ -112,10 +117,16 @@ _HEAD_FOR_UPDATE = _HEAD.with_for_update()
 _SET_HEAD = update(t.log_head).where(t.log_head.c.id == 1)
 _INSERT_ENTRY = insert(t.log_entries)
 _INSERT_NODE = insert(t.log_nodes)
-_NODES = select(t.log_nodes.c.idx, t.log_nodes.c.hash).where(
-    t.log_nodes.c.level == bindparam("level"), t.log_nodes.c.idx.in_(bindparam("idx", expanding=True))
-)
+_CHECKPOINT_AT = select(t.checkpoints).where(t.checkpoints.c.size == bindparam("size"))
 _SEQ_OF = select(t.log_entries.c.seq).where(t.log_entries.c.event_id == bindparam("event_id"))
+
+
+@dataclass(frozen=True)
+class Carry:
+    head: Head
+    frontier: merkle.Frontier | None
+    known: State
+    signing_keys: dict[str, object]
 
 
 class LogWriter:
@@ -126,7 +137,7 @@ class LogWriter:
     once, because the next event of the batch may read them.
     """
 
-    def __init__(self, conn: Connection, *, lock: bool) -> None:
+    def __init__(self, conn: Connection, *, lock: bool, carry: Carry | None = None) -> None:
         self.conn = conn
         row = conn.execute(_HEAD_FOR_UPDATE if lock else _HEAD).first()
         if row is None:
@@ -134,10 +145,14 @@ class LogWriter:
         self._head = Head(row.size, row.leaf_hash, row.time)
         self._stored_head = self._head
         self._frontier: merkle.Frontier | None = None
+        self.signing_keys: dict[str, object] = {}  # the recorder's cache
+        self._known = State()  # entities this unit of work has read or written
+        if carry is not None and carry.head == self._head:
+            self._frontier = carry.frontier.copy() if carry.frontier else None
+            self.signing_keys = dict(carry.signing_keys)
+            self._known = carry.known
         self._entries: list[dict[str, object]] = []
         self._nodes: list[dict[str, object]] = []
-        self.signing_keys: dict[str, object] = {}  # the recorder's per-unit cache
-        self._known = State()  # entities this unit of work has read or written
 
     @property
     def head(self) -> Head:
@@ -224,6 +239,11 @@ class LogWriter:
         found = self.conn.execute(_SEQ_OF, {"event_id": event_id}).scalar_one_or_none()
         return None if found is None else int(found)
 
+    def carry(self) -> Carry:
+        """What the next unit of work in this process may reuse, if the head is still this one."""
+        frontier = None if self._frontier is None else self._frontier.copy()
+        return Carry(self._head, frontier, self._known, dict(self.signing_keys))
+
     def _get_frontier(self) -> merkle.Frontier:
         if self._frontier is None:
             self._frontier = merkle.Frontier.from_nodes(
@@ -247,16 +267,21 @@ def head(conn: Connection) -> Head:
 
 
 def node_getter(conn: Connection, node_lists: Iterable[Iterable[merkle.NodeKey]]) -> merkle.NodeGetter:
-    """Fetch every node the lists name in one query; the getter raises KeyError for a missing one."""
-    by_level: dict[int, list[int]] = {}
-    for level, idx in {node for nodes in node_lists for node in nodes}:
-        by_level.setdefault(level, []).append(idx)
+    """Fetch every node the lists name in one statement; the getter raises KeyError for a missing one.
+
+    The statement is an OR of (level, idx) equalities, which both SQLite and PostgreSQL answer from the
+    primary key (SQLite does not index a row-value IN list).
+    """
+    wanted = sorted({node for nodes in node_lists for node in nodes})
     found: dict[merkle.NodeKey, bytes] = {}
-    # One indexed lookup per level (a row-value IN over (level, idx) is not index-assisted in SQLite).
-    for level, indexes in by_level.items():
-        for i in range(0, len(indexes), 500):
-            rows = conn.execute(_NODES, {"level": level, "idx": sorted(indexes[i : i + 500])})
-            found.update(((level, row.idx), bytes(row.hash)) for row in rows)
+    for start in range(0, len(wanted), 200):
+        batch = wanted[start : start + 200]
+        where = " OR ".join(f"(level = :l{k} AND idx = :i{k})" for k in range(len(batch)))
+        params: dict[str, int] = {}
+        for k, (level, idx) in enumerate(batch):
+            params[f"l{k}"], params[f"i{k}"] = level, idx
+        rows = conn.execute(text(f"SELECT level, idx, hash FROM log_nodes WHERE {where}"), params)
+        found.update(((row.level, row.idx), bytes(row.hash)) for row in rows)
 
     def get(node: merkle.NodeKey) -> bytes:
         try:
@@ -289,6 +314,11 @@ def iter_entries(conn: Connection, start: int = 0, stop: int | None = None) -> I
 def checkpoints(conn: Connection) -> list[StoredCheckpoint]:
     rows = conn.execute(select(t.checkpoints).order_by(t.checkpoints.c.size))
     return [StoredCheckpoint(r.size, bytes(r.root), r.note, r.created) for r in rows]
+
+
+def checkpoint_at(conn: Connection, size: int) -> StoredCheckpoint | None:
+    row = conn.execute(_CHECKPOINT_AT, {"size": size}).first()
+    return StoredCheckpoint(row.size, bytes(row.root), row.note, row.created) if row else None
 
 
 def latest_checkpoint(conn: Connection) -> StoredCheckpoint | None:
