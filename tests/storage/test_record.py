@@ -230,3 +230,25 @@ def test_appends_store_only_logarithmic_nodes(app: App) -> None:
     assert nodes == 2 * size - bin(size).count("1")  # every perfect subtree once, nothing more
     report = log_cases.verify(app)
     assert report.nodes == nodes
+
+
+def test_interleaved_writers_in_one_process(app: App, db_url: str) -> None:
+    """Each Store carries its frontier and entities between units of work; another writer moving the
+    head must make it read them again, or the tree and the chain would fork."""
+    from inwriting.app.keystore import Keystore
+    from inwriting.storage.store import Store
+
+    populate(app)
+    other = App(Store.open(db_url), Keystore.resolve(app.keystore.root))
+    try:
+        for i in range(5):
+            registry.new_process(app, f"a{i}", "From the first writer")
+            registry.new_process(other, f"b{i}", "From the second writer")
+            if i == 2:
+                registry.revoke_key(other, "RU", registry.new_key(other, "RU").key_id, "rotated")
+        registry.new_key(app, "US")
+    finally:
+        other.close()
+    report = log_cases.verify(app)
+    assert report.size == log_size(app)
+    assert report.nodes == 2 * report.size - bin(report.size).count("1")
