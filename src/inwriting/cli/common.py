@@ -92,6 +92,10 @@ def say(message: str, *, label: str | None = None, style: str = "green") -> None
     err.print(text, highlight=False)
 
 
+def plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
 def cell(value: object) -> Text:
     """A table cell shown exactly as recorded (no markup)."""
     return Text("" if value is None else str(value))

@@ -24,6 +24,7 @@ from inwriting.cli.common import (
     emit_json,
     err,
     out,
+    plural,
     progress_bar,
     reports_errors,
     say,
@@ -92,7 +93,7 @@ def log_verify(db: DbOption = None, as_json: JsonOption = False) -> None:
         emit_json(report.to_json())
         return
     say(
-        f"{report.size} events, root {report.root}, {report.checkpoints} checkpoints,"
+        f"{report.size} events, root {report.root}, {plural(report.checkpoints, 'checkpoint')},"
         f" {report.nodes} Merkle nodes, projections match ({report.seconds:.2f} s)",
         label="ok",
     )
@@ -200,7 +201,7 @@ def verify(
         return
     say(
         f"{report.size} leaves ({report.events} events checked, {report.hidden} hidden),"
-        f" {report.checkpoints} checkpoints, root {report.root}",
+        f" {plural(report.checkpoints, 'checkpoint')}, root {report.root}",
         label="ok",
     )
     say(f"log {report.origin}, key {report.log_key} ({report.seconds:.2f} s)")
