@@ -10,7 +10,7 @@ import argparse
 import shutil
 from pathlib import Path
 
-from inwriting.app import bundles, registry, setup
+from inwriting.app import bundles, drafts, registry, setup
 from inwriting.app import log as log_cases
 from inwriting.app.context import App
 from inwriting.app.keystore import Keystore
@@ -35,6 +35,11 @@ PARTIES = [
 ]
 KEYED = ["RU", "US", "NATO", "USSR", "GB", "FR", "DE", "PL", "OSCE"]
 PROCESS = ("security-guarantees", "Russian proposals on security guarantees, 2021-2022")
+CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus"
+DRAFTS = [
+    ("draft_treaty_us_ru_2021-12-17.txt", "ru-us", "ru-us-treaty", "treaty"),
+    ("draft_agreement_nato_ru_2021-12-17.txt", "nrc", "ru-nato-agreement", "agreement"),
+]
 TRACKS = [
     ("ru-us", "Bilateral Russia-US talks (Strategic Stability Dialogue), Geneva", ["RU", "US"]),
     ("nrc", "NATO-Russia Council, Brussels", ["RU", "NATO"]),
@@ -42,8 +47,10 @@ TRACKS = [
 ]
 
 
-def run(directory: Path) -> None:
+def run(directory: Path, corpus: Path = CORPUS) -> None:
     db, keys = directory / "inwriting.db", directory / "keys"
+    if not (corpus / DRAFTS[0][0]).exists():
+        raise SystemExit(f"the corpus is not at {corpus}; pass --corpus DIR (shared/corpus of the project)")
     if directory.exists():
         shutil.rmtree(directory)  # the demo always starts from an empty record
     directory.mkdir(parents=True)
@@ -61,6 +68,14 @@ def run(directory: Path) -> None:
         for tid, forum, parties in TRACKS:
             registry.new_track(app, tid, PROCESS[0], forum, parties)
             print(f"  track {tid}: {forum} ({', '.join(parties)})")
+        for path, track, doc, kind in DRAFTS:
+            imported = drafts.import_draft(
+                app, corpus / path, track=track, as_party="RU", kind=kind, document=doc
+            )
+            print(
+                f"  {imported.version}: {imported.points} points imported from {path}, signed by RU"
+                f" on track {track} ({len(imported.notes)} notes on gaps and inferred numbering)"
+            )
         cp = log_cases.checkpoint(app)
         print(f"  checkpoint signed at size {cp.size}, root {cp.root.hex()}")
         report = log_cases.verify(app)
@@ -71,18 +86,23 @@ def run(directory: Path) -> None:
         print(f"  bundle {bundle}: {exported.events} events, verified offline ({checked.size} leaves)")
     finally:
         app.close()
-    print("\nThe draft texts in shared/corpus are partial public copies; later steps import them.\n")
+    print(
+        "\nThe two 2021 drafts come from shared/corpus: partial public copies, gaps kept as marked there.\n"
+    )
     print("Try it yourself:")
     print(f"  .venv/bin/inwriting log show --db {db}")
     print(f"  .venv/bin/inwriting log verify --db {db}")
     print(f"  .venv/bin/inwriting prove inclusion 3 --db {db}")
+    print(f"  .venv/bin/inwriting draft show ru-us-treaty@v1 --db {db}")
     print(f"  .venv/bin/inwriting verify {bundle} --log-key '{result.log_key}'")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--dir", default="demo-data", type=Path, help="Where to put the demo record.")
-    run(parser.parse_args().dir)
+    parser.add_argument("--corpus", default=CORPUS, type=Path, help="The shared corpus of texts.")
+    args = parser.parse_args()
+    run(args.dir, args.corpus)
 
 
 if __name__ == "__main__":

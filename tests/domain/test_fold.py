@@ -168,3 +168,54 @@ def test_text_tricks_are_refused(text: str) -> None:
 def test_text_is_normalised() -> None:
     assert check_text("Cafe\u0301", what="name") == "Café"
     assert check_text("line one\nline two", what="text", multiline=True) == "line one\nline two"
+
+
+def _version(
+    seq: int,
+    vid: str,
+    *,
+    party: str = "RU",
+    key: str = "ed25519:ru",
+    based_on: str | None = None,
+    outline: list[dict[str, str]] | None = None,
+) -> Event:
+    body = {
+        "document": vid.split("@")[0],
+        "version": vid,
+        "kind": "treaty",
+        "title": "Draft",
+        "based_on": based_on,
+        "content": "sha256:" + "ab" * 32,
+        "outline": outline if outline is not None else [{"eid": "art_1", "label": "Article 1"}],
+    }
+    return event(seq, ev.VERSION_CREATED, body, party=party, key=key, track="t")
+
+
+def with_track() -> State:
+    return apply(
+        base(),
+        event(
+            5,
+            ev.TRACK_CREATED,
+            {"track": "t", "process": "sg", "forum": "Geneva", "parties": ["RU", "US"]},
+            track="t",
+        ),
+    )
+
+
+def test_versions_number_in_order_and_name_their_base() -> None:
+    state = apply(with_track(), _version(6, "d@v1"))
+    state = apply(state, _version(7, "d@v2", based_on="d@v1"))
+    assert state.documents["d"].versions == 2
+    assert state.versions["d@v2"].based_on == "d@v1"
+    assert state.versions["d@v1"].outline == (("art_1", "Article 1"),)
+    with pytest.raises(Conflict, match="next version of d is v3"):
+        apply(state, _version(8, "d@v5"))
+    with pytest.raises(NotFound):
+        apply(state, _version(8, "e@v2"))
+    with pytest.raises(NotFound):
+        apply(state, _version(8, "e@v1", based_on="ghost@v1"))
+    with pytest.raises(InvalidInput, match="unique"):
+        apply(state, _version(8, "e@v1", outline=[{"eid": "a", "label": "1"}, {"eid": "a", "label": "2"}]))
+    with pytest.raises(InvalidInput):
+        apply(state, _version(8, "not a version"))

@@ -14,6 +14,7 @@ from inwriting.app.setup import log_signer
 from inwriting.domain.model import State
 from inwriting.errors import InvalidInput, InwritingError, NotFound, VerificationError
 from inwriting.record import merkle
+from inwriting.record.blob import check_blob
 from inwriting.record.canonical import parse
 from inwriting.record.checkpoint import Checkpoint, open_checkpoint, sign_checkpoint
 from inwriting.record.envelope import SignedEvent, hash_ref
@@ -119,6 +120,7 @@ def verify(app: App, progress: Progress | None = None) -> VerifyReport:
             )
         _check_checkpoints(result.state, stored_cps, roots)
         _check_projections(load_state(conn), result.state)
+        _check_texts(conn, result.state)
     latest = max(stored_cps) if stored_cps else None
     report = VerifyReport(
         result.size,
@@ -206,8 +208,17 @@ def _check_checkpoints(state: State, stored: dict[int, st.StoredCheckpoint], roo
             )
 
 
+def _check_texts(conn: Connection, state: State) -> None:
+    """Every version's text is stored and still hashes to what its signed event names."""
+    for vid, version in sorted(state.versions.items()):
+        stored = st.blob(conn, version.content)
+        if stored is None:
+            raise VerificationError(f"its text {version.content} is missing", where=f"version {vid}")
+        check_blob(version.content, *stored, where=f"version {vid} (event {version.created_seq})")
+
+
 def _check_projections(projected: State, folded: State) -> None:
-    for name in ("parties", "keys", "processes", "tracks"):
+    for name in ("parties", "keys", "processes", "tracks", "documents", "versions"):
         have, want = getattr(projected, name), getattr(folded, name)
         for key in sorted(set(have) | set(want)):
             if have.get(key) != want.get(key):

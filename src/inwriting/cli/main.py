@@ -10,6 +10,7 @@ from inwriting import __version__
 from inwriting.app import setup
 from inwriting.cli import logcmds
 from inwriting.cli.common import DbOption, JsonOption, KeystoreOption, emit_json, reports_errors, say
+from inwriting.cli.drafts import draft_app
 from inwriting.cli.registry import key_app, party_app, process_app, track_app
 
 app = typer.Typer(
@@ -23,6 +24,7 @@ app.add_typer(party_app, name="party")
 app.add_typer(key_app, name="key")
 app.add_typer(process_app, name="process")
 app.add_typer(track_app, name="track")
+app.add_typer(draft_app, name="draft")
 app.add_typer(logcmds.log_app, name="log")
 app.add_typer(logcmds.prove_app, name="prove")
 app.command("checkpoint")(reports_errors(logcmds.checkpoint))

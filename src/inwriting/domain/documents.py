@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from inwriting.errors import InvalidInput
 
@@ -65,3 +66,55 @@ class DraftText:
 
 
 __all__ = ["DraftText", "Point"]
+
+
+KINDS = ("treaty", "agreement", "note", "non-paper", "statement")
+
+
+def point_to_json(point: Point) -> dict[str, Any]:
+    return {
+        "eid": point.eid,
+        "label": point.label,
+        "heading": point.heading,
+        "text": point.text,
+        "children": [point_to_json(c) for c in point.children],
+    }
+
+
+def draft_to_json(draft: DraftText) -> dict[str, Any]:
+    """The stored form of a version's text (canonicalised and hashed by the record layer)."""
+    return {
+        "title": draft.title,
+        "preamble": draft.preamble,
+        "points": [point_to_json(p) for p in draft.points],
+        "notes": list(draft.notes),
+        "source_header": [list(kv) for kv in draft.source_header],
+    }
+
+
+def _point_from_json(obj: Any) -> Point:
+    return Point(
+        str(obj["eid"]),
+        str(obj["label"]),
+        str(obj["text"]),
+        None if obj["heading"] is None else str(obj["heading"]),
+        tuple(_point_from_json(c) for c in obj["children"]),
+    )
+
+
+def draft_from_json(obj: Any) -> DraftText:
+    try:
+        return DraftText(
+            str(obj["title"]),
+            str(obj["preamble"]),
+            tuple(_point_from_json(p) for p in obj["points"]),
+            tuple(str(n) for n in obj["notes"]),
+            tuple((str(k), str(v)) for k, v in obj["source_header"]),
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise InvalidInput(f"malformed draft text: {exc}") from exc
+
+
+def outline(draft: DraftText) -> list[dict[str, str]]:
+    """The points' ids and labels in document order: what an event records of a version's structure."""
+    return [{"eid": p.eid, "label": p.label} for p in draft.walk()]

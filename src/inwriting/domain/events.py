@@ -25,6 +25,7 @@ KEY_ADDED = EventType("key.added")
 KEY_REVOKED = EventType("key.revoked")
 PROCESS_CREATED = EventType("process.created")
 TRACK_CREATED = EventType("track.created")
+VERSION_CREATED = EventType("version.created")
 
 KNOWN_TYPES = frozenset({GENESIS, PARTY_REGISTERED, KEY_ADDED, KEY_REVOKED, PROCESS_CREATED, TRACK_CREATED})
 

@@ -5,13 +5,25 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
 from inwriting.domain import events as ev
+from inwriting.domain.documents import KINDS
 from inwriting.domain.events import Event, PartyId
-from inwriting.domain.model import GROUP_KINDS, PARTY_KINDS, Key, Party, Process, State, Track
+from inwriting.domain.model import (
+    GROUP_KINDS,
+    PARTY_KINDS,
+    Document,
+    Key,
+    Party,
+    Process,
+    State,
+    Track,
+    Version,
+)
 from inwriting.domain.text import check_id, check_text
 from inwriting.errors import Conflict, InvalidInput, NotFound, RecordError, Refused
 
@@ -180,6 +192,73 @@ def _track_created(state: State, event: Event) -> State:
     return replace(state, tracks=state.tracks.set(tid, track))
 
 
+_VERSION_ID = re.compile(r"^(?P<doc>[A-Za-z][A-Za-z0-9_.-]{0,63})@v(?P<n>[1-9][0-9]{0,5})$")
+_CONTENT = re.compile(r"^sha256:[0-9a-f]{64}$")
+
+
+def _version_created(state: State, event: Event) -> State:
+    """A party records a version of one of its documents on a track it is party to."""
+    vid = _body_str(event, "version")
+    match = _VERSION_ID.match(vid)
+    if match is None:
+        raise InvalidInput(f"version id {vid!r} must look like DOC@vN")
+    doc_id, number = match["doc"], int(match["n"])
+    if _body_str(event, "document") != doc_id:
+        raise InvalidInput(f"version {vid} does not belong to document {_body_str(event, 'document')}")
+    track = state.tracks.get(event.track or "")
+    if track is None:
+        raise NotFound(f"track {event.track} does not exist")
+    author = event.actor.party
+    if author not in track.parties:
+        raise Refused(f"{author} is not a party to track {track.id}")
+    kind = _body_str(event, "kind")
+    if kind not in KINDS:
+        raise InvalidInput(f"kind must be one of {', '.join(KINDS)}; got {kind!r}")
+    document = state.documents.get(doc_id)
+    if document is None and number != 1:
+        raise NotFound(f"document {doc_id} does not exist; its first version is {doc_id}@v1")
+    if document is not None:
+        if document.author != author:
+            raise Refused(f"document {doc_id} is {document.author}'s; {author} cannot add versions to it")
+        if number != document.versions + 1:
+            raise Conflict(f"the next version of {doc_id} is v{document.versions + 1}, not v{number}")
+    based_on = event.body.get("based_on")
+    if based_on is not None and (not isinstance(based_on, str) or based_on not in state.versions):
+        raise NotFound(f"version {based_on} (the base) does not exist")
+    content = _body_str(event, "content")
+    if not _CONTENT.match(content):
+        raise InvalidInput("content must be sha256:<64 hex digits>")
+    outline = event.body.get("outline")
+    if not isinstance(outline, list) or not all(
+        isinstance(p, dict) and isinstance(p.get("eid"), str) and isinstance(p.get("label"), str)
+        for p in outline
+    ):
+        raise InvalidInput("outline must be a list of {eid, label}")
+    eids = [p["eid"] for p in outline]
+    if len(set(eids)) != len(eids):
+        raise InvalidInput("point ids in the outline must be unique")
+    title = check_text(_body_str(event, "title"), what="title", max_len=500)
+    version = Version(
+        vid,
+        doc_id,
+        number,
+        track.id,
+        author,
+        kind,
+        title,
+        based_on,
+        content,
+        tuple((p["eid"], p["label"]) for p in outline),
+        event.seq,
+    )
+    new_doc = Document(
+        doc_id, track.id, author, kind, number, document.created_seq if document else event.seq
+    )
+    return replace(
+        state, versions=state.versions.set(vid, version), documents=state.documents.set(doc_id, new_doc)
+    )
+
+
 _HANDLERS: dict[str, Callable[[State, Event], State]] = {
     ev.GENESIS: _genesis,
     ev.PARTY_REGISTERED: _party_registered,
@@ -187,6 +266,7 @@ _HANDLERS: dict[str, Callable[[State, Event], State]] = {
     ev.KEY_REVOKED: _key_revoked,
     ev.PROCESS_CREATED: _process_created,
     ev.TRACK_CREATED: _track_created,
+    ev.VERSION_CREATED: _version_created,
 }
 
 
@@ -198,6 +278,8 @@ class Refs:
     keys: frozenset[str] = frozenset()
     processes: frozenset[str] = frozenset()
     tracks: frozenset[str] = frozenset()
+    documents: frozenset[str] = frozenset()
+    versions: frozenset[str] = frozenset()
     meta: bool = False  # the log's origin and key (only the genesis needs them)
 
 
@@ -221,6 +303,8 @@ def references(event: Event) -> Refs:
         keys=texts("key_id") | {event.actor.key_id},
         processes=texts("process"),
         tracks=tracks,
+        documents=texts("document"),
+        versions=texts("version", "based_on"),
         meta=event.type == ev.GENESIS,
     )
 

@@ -58,6 +58,31 @@ class Track:
 
 
 @dataclass(frozen=True)
+class Document:
+    id: str
+    track: str
+    author: PartyId
+    kind: str
+    versions: int  # how many versions it has
+    created_seq: int
+
+
+@dataclass(frozen=True)
+class Version:
+    id: str  # "doc@v2"
+    document: str
+    number: int
+    track: str
+    author: PartyId
+    kind: str
+    title: str
+    based_on: str | None
+    content: str  # "sha256:…" of the salted text blob
+    outline: tuple[tuple[str, str], ...]  # (eid, label) of every point, in order
+    created_seq: int
+
+
+@dataclass(frozen=True)
 class State:
     """What the log says, folded (persistent maps, so a fold over a million events stays O(n log n)).
 
@@ -72,6 +97,8 @@ class State:
     keys: PMap[str, Key] = field(default_factory=pmap)
     processes: PMap[str, Process] = field(default_factory=pmap)
     tracks: PMap[str, Track] = field(default_factory=pmap)
+    documents: PMap[str, Document] = field(default_factory=pmap)
+    versions: PMap[str, Version] = field(default_factory=pmap)
 
     def active_key(self, party: PartyId) -> Key | None:
         """The newest unrevoked key of `party`, if any."""

@@ -4,16 +4,17 @@ event changed, and rewrite everything on rebuild.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Collection
 from dataclasses import replace
 from typing import Any
 
 from pyrsistent import pmap
-from sqlalchemy import Connection, bindparam, delete, insert, select
+from sqlalchemy import Connection, bindparam, delete, insert, select, update
 
 from inwriting.domain.events import PartyId
 from inwriting.domain.fold import Refs
-from inwriting.domain.model import Key, Party, Process, State, Track
+from inwriting.domain.model import Document, Key, Party, Process, State, Track, Version
 from inwriting.storage import schema as t
 
 
@@ -33,6 +34,8 @@ _TRACKS = _by_ids(t.tracks, t.tracks.c.id)
 _TRACK_PARTIES = _by_ids(
     t.track_parties, t.track_parties.c.track, (t.track_parties.c.track, t.track_parties.c.position)
 )
+_DOCUMENTS = _by_ids(t.documents, t.documents.c.id)
+_VERSIONS = _by_ids(t.versions, t.versions.c.id)
 _META = select(t.log_meta.c.origin, t.log_meta.c.log_vkey)
 _SIZE = select(t.log_head.c.size)
 
@@ -56,7 +59,39 @@ def load_state(conn: Connection, refs: Refs | None = None, *, size: int | None =
         keys=pmap(_load_keys(conn, None if refs is None else refs.keys)),
         processes=pmap(_load_processes(conn, None if refs is None else refs.processes)),
         tracks=pmap(_load_tracks(conn, None if refs is None else refs.tracks)),
+        documents=pmap(_load_documents(conn, None if refs is None else refs.documents)),
+        versions=pmap(_load_versions(conn, None if refs is None else refs.versions)),
     )
+
+
+def _load_documents(conn: Connection, ids: Collection[str] | None) -> dict[str, Document]:
+    if ids is not None and not ids:
+        return {}
+    return {
+        r.id: Document(r.id, r.track, PartyId(r.author), r.kind, r.versions, r.created_seq)
+        for r in _rows(conn, _DOCUMENTS, ids)
+    }
+
+
+def _load_versions(conn: Connection, ids: Collection[str] | None) -> dict[str, Version]:
+    if ids is not None and not ids:
+        return {}
+    return {
+        r.id: Version(
+            r.id,
+            r.document,
+            r.number,
+            r.track,
+            PartyId(r.author),
+            r.kind,
+            r.title,
+            r.based_on,
+            r.content,
+            tuple((e, lab) for e, lab in json.loads(r.outline)),
+            r.created_seq,
+        )
+        for r in _rows(conn, _VERSIONS, ids)
+    }
 
 
 def _load_parties(conn: Connection, ids: Collection[str] | None) -> dict[PartyId, Party]:
@@ -116,6 +151,8 @@ _DELETE = {
         (t.processes, t.processes.c.id),
         (t.tracks, t.tracks.c.id),
         (t.track_parties, t.track_parties.c.track),
+        (t.documents, t.documents.c.id),
+        (t.versions, t.versions.c.id),
     )
 }
 
@@ -128,13 +165,16 @@ def _put(
     replacing: bool,
     children: tuple[Any, str, list[dict[str, Any]]] | None = None,
 ) -> None:
-    """Write one entity's row (and its ordered child rows), replacing what stood there."""
+    """Write one entity's row (and its ordered child rows); an existing row is updated in place, so
+    rows that refer to it stay valid."""
     key_column = table.primary_key.columns.values()[0]
+    key = row[key_column.name]
     if replacing:
+        conn.execute(update(table).where(key_column == key).values(**row))
         if children is not None:
-            conn.execute(_DELETE[(children[0].name, children[1])], {"key": row[key_column.name]})
-        conn.execute(_DELETE[(table.name, key_column.name)], {"key": row[key_column.name]})
-    conn.execute(_INSERT[table.name], row)
+            conn.execute(_DELETE[(children[0].name, children[1])], {"key": key})
+    else:
+        conn.execute(_INSERT[table.name], row)
     if children is not None and children[2]:
         conn.execute(_INSERT[children[0].name], children[2])
 
@@ -178,6 +218,45 @@ def write_changes(conn: Connection, before: State, after: State) -> None:
                 {"id": prid, "title": process.title, "created_seq": process.created_seq},
                 replacing=prid in before.processes,
             )
+    _write_tracks(conn, before, after)
+    for did, doc in after.documents.items():
+        if before.documents.get(did) != doc:
+            _put(
+                conn,
+                t.documents,
+                {
+                    "id": did,
+                    "track": doc.track,
+                    "author": doc.author,
+                    "kind": doc.kind,
+                    "versions": doc.versions,
+                    "created_seq": doc.created_seq,
+                },
+                replacing=did in before.documents,
+            )
+    for vid, v in after.versions.items():
+        if before.versions.get(vid) != v:
+            _put(
+                conn,
+                t.versions,
+                {
+                    "id": vid,
+                    "document": v.document,
+                    "number": v.number,
+                    "track": v.track,
+                    "author": v.author,
+                    "kind": v.kind,
+                    "title": v.title,
+                    "based_on": v.based_on,
+                    "content": v.content,
+                    "outline": json.dumps([list(p) for p in v.outline]),
+                    "created_seq": v.created_seq,
+                },
+                replacing=vid in before.versions,
+            )
+
+
+def _write_tracks(conn: Connection, before: State, after: State) -> None:
     for tid, track in after.tracks.items():
         if before.tracks.get(tid) != track:
             parties = [{"track": tid, "position": i, "party": p} for i, p in enumerate(track.parties)]

@@ -128,6 +128,53 @@ track_parties = Table(
     Column("party", String(80), ForeignKey("parties.id"), nullable=False),
 )
 
-RECORD_TABLES = (log_entries, log_nodes, log_head, checkpoints)
+documents = Table(
+    "documents",
+    metadata,
+    Column("id", String(80), primary_key=True),
+    Column("track", String(80), ForeignKey("tracks.id"), nullable=False, index=True),
+    Column("author", String(80), ForeignKey("parties.id"), nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("versions", Integer, nullable=False),
+    Column("created_seq", BigInteger, nullable=False),
+)
+
+versions = Table(
+    "versions",
+    metadata,
+    Column("id", String(100), primary_key=True),
+    Column("document", String(80), ForeignKey("documents.id"), nullable=False, index=True),
+    Column("number", Integer, nullable=False),
+    Column("track", String(80), ForeignKey("tracks.id"), nullable=False),
+    Column("author", String(80), ForeignKey("parties.id"), nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("title", String(600), nullable=False),
+    Column("based_on", String(100), nullable=True),
+    Column("content", String(71), nullable=False),
+    Column("outline", Text, nullable=False),  # JSON [[eid, label], ...]
+    Column("created_seq", BigInteger, nullable=False),
+)
+
+# Texts, content-addressed: hash = SHA-256(salt ‖ content). Part of the record (not rebuilt).
+blobs = Table(
+    "blobs",
+    metadata,
+    Column("hash", String(71), primary_key=True),
+    Column("salt", LargeBinary, nullable=False),
+    Column("media_type", String(80), nullable=False),
+    Column("content", LargeBinary, nullable=False),
+)
+
+RECORD_TABLES = (log_entries, log_nodes, log_head, checkpoints, blobs)
 # Children before parents, so deletes in this order respect foreign keys.
-PROJECTION_TABLES = (track_parties, tracks, processes, keys, party_members, parties, log_meta)
+PROJECTION_TABLES = (
+    versions,
+    documents,
+    track_parties,
+    tracks,
+    processes,
+    keys,
+    party_members,
+    parties,
+    log_meta,
+)

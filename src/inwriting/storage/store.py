@@ -117,6 +117,7 @@ _HEAD_FOR_UPDATE = _HEAD.with_for_update()
 _SET_HEAD = update(t.log_head).where(t.log_head.c.id == 1)
 _INSERT_ENTRY = insert(t.log_entries)
 _INSERT_NODE = insert(t.log_nodes)
+_INSERT_BLOB = insert(t.blobs)
 _CHECKPOINT_AT = select(t.checkpoints).where(t.checkpoints.c.size == bindparam("size"))
 _SEQ_OF = select(t.log_entries.c.seq).where(t.log_entries.c.event_id == bindparam("event_id"))
 
@@ -168,12 +169,16 @@ class LogWriter:
             "keys": {k for k in refs.keys if k in known.keys},
             "processes": {k for k in refs.processes if k in known.processes},
             "tracks": {k for k in refs.tracks if k in known.tracks},
+            "documents": {k for k in refs.documents if k in known.documents},
+            "versions": {k for k in refs.versions if k in known.versions},
         }
         missing = Refs(
             parties=refs.parties - have["parties"],
             keys=refs.keys - have["keys"],
             processes=refs.processes - have["processes"],
             tracks=refs.tracks - have["tracks"],
+            documents=refs.documents - have["documents"],
+            versions=refs.versions - have["versions"],
             meta=refs.meta,
         )
         loaded = projections.load_state(self.conn, missing, size=self._head.size)
@@ -183,6 +188,8 @@ class LogWriter:
             keys=loaded.keys.update({k: known.keys[k] for k in have["keys"]}),
             processes=loaded.processes.update({k: known.processes[k] for k in have["processes"]}),
             tracks=loaded.tracks.update({k: known.tracks[k] for k in have["tracks"]}),
+            documents=loaded.documents.update({k: known.documents[k] for k in have["documents"]}),
+            versions=loaded.versions.update({k: known.versions[k] for k in have["versions"]}),
         )
 
     def append(self, signed: SignedEvent, before: State, after: State, process: str | None) -> None:
@@ -254,6 +261,14 @@ class LogWriter:
     def root(self) -> bytes:
         return self._get_frontier().root()
 
+    def add_blob(self, digest: str, salt: bytes, media_type: str, content: bytes) -> None:
+        """Store a text the next event names by hash (same unit of work, same fate)."""
+        exists = self.conn.execute(select(t.blobs.c.hash).where(t.blobs.c.hash == digest)).first()
+        if exists is None:
+            self.conn.execute(
+                _INSERT_BLOB, {"hash": digest, "salt": salt, "media_type": media_type, "content": content}
+            )
+
     def add_checkpoint(self, size: int, root: bytes, note: str, created: str) -> None:
         self.conn.execute(insert(t.checkpoints).values(size=size, root=root, note=note, created=created))
 
@@ -314,6 +329,19 @@ def iter_entries(conn: Connection, start: int = 0, stop: int | None = None) -> I
 def checkpoints(conn: Connection) -> list[StoredCheckpoint]:
     rows = conn.execute(select(t.checkpoints).order_by(t.checkpoints.c.size))
     return [StoredCheckpoint(r.size, bytes(r.root), r.note, r.created) for r in rows]
+
+
+def blob(conn: Connection, digest: str) -> tuple[bytes, bytes] | None:
+    """(salt, content) of a stored text."""
+    row = conn.execute(select(t.blobs.c.salt, t.blobs.c.content).where(t.blobs.c.hash == digest)).first()
+    if row is None:
+        return None
+    return _as_bytes(row.salt), _as_bytes(row.content)
+
+
+def _as_bytes(value: object) -> bytes:
+    """Bytes as stored; a value whose type was changed behind our back still compares (and fails)."""
+    return value.encode("utf-8", "surrogateescape") if isinstance(value, str) else bytes(value)  # type: ignore[call-overload]
 
 
 def checkpoint_at(conn: Connection, size: int) -> StoredCheckpoint | None:

@@ -1,0 +1,117 @@
+"""Use cases for drafts: import a text as a new version of a document, show it, list a lineage."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from inwriting.app.context import App
+from inwriting.app.recorder import Recorded, record_in
+from inwriting.domain import events as ev
+from inwriting.domain.documents import DraftText, draft_from_json, draft_to_json, outline
+from inwriting.domain.events import PartyId
+from inwriting.domain.fold import Refs
+from inwriting.domain.model import Version
+from inwriting.errors import InvalidInput, NotFound
+from inwriting.importers import parse_markdown, parse_text
+from inwriting.importers.text import MAX_BYTES
+from inwriting.record.blob import blob_hash, check_blob, new_salt
+from inwriting.record.canonical import canonical, parse
+from inwriting.storage import store as st
+from inwriting.storage.projections import load_state
+
+MEDIA_TYPE = "application/vnd.inwriting.draft+json"
+
+
+@dataclass(frozen=True)
+class Imported:
+    version: str
+    points: int
+    notes: tuple[str, ...]
+    event: Recorded
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "version": self.version,
+            "points": self.points,
+            "notes": list(self.notes),
+            "event": self.event.to_json(),
+        }
+
+
+def read_draft(path: Path, *, title: str | None = None) -> DraftText:
+    """Parse a text or Markdown file (by extension); refuse what the importers cannot read."""
+    if not path.is_file():
+        raise InvalidInput(f"no file at {path}")
+    if path.stat().st_size > MAX_BYTES:
+        raise InvalidInput(f"{path} is larger than {MAX_BYTES // (1024 * 1024)} MB")
+    data = path.read_bytes()
+    parser = parse_markdown if path.suffix.lower() in (".md", ".markdown") else parse_text
+    draft = parser(data, source=path.name, title=title)
+    if not draft.title:
+        raise InvalidInput(f"{path.name} has no title line; give one with --title")
+    return draft
+
+
+def _document_id(path: Path) -> str:
+    slug = re.sub(r"[^A-Za-z0-9_.-]+", "-", path.stem).strip("-.")
+    return slug if slug and slug[0].isalpha() else f"doc-{slug}"
+
+
+def import_draft(
+    app: App,
+    path: Path,
+    *,
+    track: str,
+    as_party: str,
+    kind: str = "treaty",
+    title: str | None = None,
+    based_on: str | None = None,
+    document: str | None = None,
+) -> Imported:
+    """Record the file's text as the next version of `document` (default: named after the file)."""
+    draft = read_draft(path, title=title)
+    content = canonical(draft_to_json(draft))
+    salt = new_salt()
+    digest = blob_hash(salt, content)
+    doc_id = document or _document_id(path)
+    with app.store.write() as writer:
+        known = writer.load(Refs(documents=frozenset({doc_id})))
+        existing = known.documents.get(doc_id)
+        number = existing.versions + 1 if existing else 1
+        body = {
+            "document": doc_id,
+            "version": f"{doc_id}@v{number}",
+            "kind": kind,
+            "title": draft.title,
+            "based_on": based_on,
+            "content": digest,
+            "outline": outline(draft),
+        }
+        writer.add_blob(digest, salt, MEDIA_TYPE, content)
+        recorded = record_in(app, writer, PartyId(as_party), ev.VERSION_CREATED, body, track=track)
+    return Imported(f"{doc_id}@v{number}", sum(1 for _ in draft.walk()), draft.notes, recorded)
+
+
+def get_version(app: App, version: str) -> tuple[Version, DraftText]:
+    with app.store.read() as conn:
+        found = load_state(conn, Refs(versions=frozenset({version}))).versions.get(version)
+        if found is None:
+            raise NotFound(f"version {version} does not exist")
+        stored = st.blob(conn, found.content)
+    if stored is None:
+        raise NotFound(f"the text of {version} ({found.content}) is not in this database")
+    salt, content = stored
+    check_blob(found.content, salt, content, where=f"version {version}")
+    return found, draft_from_json(parse(content, what=f"text of {version}"))
+
+
+def lineage(app: App, document: str) -> list[Version]:
+    """The document's versions in order, each with its base (which may be in another document)."""
+    with app.store.read() as conn:
+        state = load_state(conn)
+    if document not in state.documents:
+        raise NotFound(f"document {document} does not exist")
+    return sorted((v for v in state.versions.values() if v.document == document), key=lambda v: v.number)

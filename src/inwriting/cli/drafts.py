@@ -1,0 +1,166 @@
+"""`inwriting draft ...`: import a text as a signed version, show it, list its lineage, export it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from inwriting.app import drafts
+from inwriting.cli.common import (
+    DbOption,
+    JsonOption,
+    KeystoreOption,
+    app_for,
+    cell,
+    done,
+    emit_json,
+    out,
+    reports_errors,
+    say,
+)
+from inwriting.domain.documents import KINDS, draft_to_json
+from inwriting.errors import InvalidInput
+from inwriting.exporters.markdown import to_markdown
+
+draft_app = typer.Typer(
+    help="Drafts: versions of numbered texts, signed by their author.", no_args_is_help=True
+)
+
+
+@draft_app.command("import")
+@reports_errors
+def draft_import(
+    file: Annotated[Path, typer.Argument(metavar="FILE", help="Plain text (.txt) or Markdown (.md).")],
+    track: Annotated[str, typer.Option("--track", help="The track it is tabled on.")],
+    as_party: Annotated[str, typer.Option("--as", metavar="PARTY", help="The author; signs with its key.")],
+    title: Annotated[str | None, typer.Option("--title", help="Title (default: from the file).")] = None,
+    kind: Annotated[str, typer.Option("--kind", help="|".join(KINDS))] = "treaty",
+    based_on: Annotated[
+        str | None, typer.Option("--based-on", metavar="VERSION", help="The version this one builds on.")
+    ] = None,
+    document: Annotated[
+        str | None, typer.Option("--doc", metavar="ID", help="Document id (default: from the file name).")
+    ] = None,
+    db: DbOption = None,
+    keystore: KeystoreOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Record a file's numbered points as the next version of a document."""
+    with app_for(db, keystore) as app:
+        imported = drafts.import_draft(
+            app,
+            file,
+            track=track,
+            as_party=as_party,
+            kind=kind,
+            title=title,
+            based_on=based_on,
+            document=document,
+        )
+    done(
+        as_json,
+        imported.to_json(),
+        f"{imported.version}: {imported.points} points, signed by {as_party} (event {imported.event.seq})",
+    )
+    if not as_json:
+        for note in imported.notes:
+            say(note, label="note", style="yellow")
+
+
+@draft_app.command("show")
+@reports_errors
+def draft_show(
+    version: Annotated[str, typer.Argument(metavar="VERSION", help="e.g. draft-treaty@v1")],
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """The points of a version with their labels, headings and text."""
+    with app_for(db) as app:
+        found, draft = drafts.get_version(app, version)
+    if as_json:
+        emit_json(
+            {
+                "ok": True,
+                "version": found.id,
+                "author": found.author,
+                "track": found.track,
+                "kind": found.kind,
+                "based_on": found.based_on,
+                "content": found.content,
+                **draft_to_json(draft),
+            }
+        )
+        return
+    table = Table("id", "label", "text", title=f"{found.id}: {draft.title}")
+    for point in draft.walk():
+        heading = f"{point.heading}\n" if point.heading else ""
+        table.add_row(cell(point.eid), cell(point.label), cell(heading + point.text))
+    out.print(table)
+
+
+@draft_app.command("versions")
+@reports_errors
+def draft_versions(
+    document: Annotated[str, typer.Argument(metavar="DOC", help="A document id.")],
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """The document's versions, with the base each was built on (in any track)."""
+    with app_for(db) as app:
+        versions = drafts.lineage(app, document)
+    if as_json:
+        emit_json(
+            {
+                "ok": True,
+                "document": document,
+                "versions": [
+                    {
+                        "version": v.id,
+                        "track": v.track,
+                        "author": v.author,
+                        "title": v.title,
+                        "based_on": v.based_on,
+                        "points": len(v.outline),
+                        "event": v.created_seq,
+                    }
+                    for v in versions
+                ],
+            }
+        )
+        return
+    table = Table("version", "track", "author", "based on", "points", "title", title=document)
+    for v in versions:
+        table.add_row(
+            cell(v.id),
+            cell(v.track),
+            cell(v.author),
+            cell(v.based_on or ""),
+            cell(len(v.outline)),
+            cell(v.title),
+        )
+    out.print(table)
+
+
+@draft_app.command("export")
+@reports_errors
+def draft_export(
+    version: Annotated[str, typer.Argument(metavar="VERSION")],
+    out_file: Annotated[Path, typer.Option("--out", metavar="F", help="File to write.")],
+    fmt: Annotated[str, typer.Option("--format", help="md (more formats to come).")] = "md",
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Write a version as Markdown that `draft import` reads back to the same points."""
+    if fmt != "md":
+        raise InvalidInput(f"format {fmt!r} is not supported yet; use md")
+    with app_for(db) as app:
+        _, draft = drafts.get_version(app, version)
+    temp = out_file.with_name(out_file.name + ".partial")
+    temp.write_text(to_markdown(draft), encoding="utf-8")
+    temp.replace(out_file)
+    done(
+        as_json, {"version": version, "format": fmt, "path": str(out_file)}, f"wrote {version} to {out_file}"
+    )
