@@ -51,9 +51,13 @@ def run(directory: Path, corpus: Path = CORPUS) -> None:
     db, keys = directory / "inwriting.db", directory / "keys"
     if not (corpus / DRAFTS[0][0]).exists():
         raise SystemExit(f"the corpus is not at {corpus}; pass --corpus DIR (shared/corpus of the project)")
+    marker = directory / ".inwriting-demo"
+    if directory.exists() and any(directory.iterdir()) and not marker.exists():
+        raise SystemExit(f"{directory} is not empty and was not made by the demo; choose another --dir")
     if directory.exists():
         shutil.rmtree(directory)  # the demo always starts from an empty record
     directory.mkdir(parents=True)
+    marker.write_text("made by `python -m inwriting.demo`; it deletes and rebuilds this folder\n")
     print(f"inwriting demo: a fresh record in {directory}/")
     result = setup.init(str(db), str(keys), origin="demo.inwriting.local/security-guarantees")
     print(f"  log {result.origin}\n  verifier key {result.log_key}")

@@ -252,3 +252,16 @@ def test_interleaved_writers_in_one_process(app: App, db_url: str) -> None:
     report = log_cases.verify(app)
     assert report.size == log_size(app)
     assert report.nodes == 2 * report.size - bin(report.size).count("1")
+
+
+def test_future_dated_and_operator_key_revocation_are_refused(app: App) -> None:
+    populate(app)
+    operator = operator_key(app)
+    future = make_event(app, ev.OPERATOR, operator, ev.PROCESS_CREATED, {"process": "p9", "title": "T"},
+                        time="2999-01-01T00:00:00.000000Z")
+    before = row_counts(app)
+    with pytest.raises(RecordError, match="in the future"):
+        submit(app, future.event_bytes, future.signature)
+    with pytest.raises(Refused, match="operator's key cannot be revoked"):
+        registry.revoke_key(app, ev.OPERATOR, operator.key_id, "oops")
+    assert row_counts(app) == before

@@ -114,3 +114,20 @@ def test_swapped_events_are_named(record: App) -> None:
             )
     with pytest.raises(VerificationError, match="event 8"):
         log_cases.verify(record)
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "where"),
+    [("process", "other", "event 10"), ("event_id", "forged-id", "event 3")],
+)
+def test_changed_index_column_is_named(record: App, column: str, value: str, where: str) -> None:
+    seq = int(where.split()[1])
+    tamper(record, t.log_entries, t.log_entries.c.seq == seq, **{column: value})
+    with pytest.raises(VerificationError, match=where):
+        log_cases.verify(record)
+
+
+def test_changed_head_time_is_named(record: App) -> None:
+    tamper(record, t.log_head, t.log_head.c.id == 1, time="9999-12-31T23:59:59.000000Z")
+    with pytest.raises(VerificationError, match="log_head"):
+        log_cases.verify(record)

@@ -11,6 +11,7 @@ from sqlalchemy import Connection
 
 from inwriting.app.context import App
 from inwriting.app.setup import log_signer
+from inwriting.domain.fold import process_of
 from inwriting.domain.model import State
 from inwriting.errors import InvalidInput, InwritingError, NotFound, VerificationError
 from inwriting.record import merkle
@@ -156,9 +157,15 @@ def _stream_log(
         except InwritingError as exc:
             raise VerificationError(f"stored event cannot be read: {exc.message}", where=where) from exc
         if merkle.leaf_hash(signed.leaf_data) != entry.leaf_hash:
+            verifier.drain()
             raise VerificationError("stored leaf hash does not match the event and signature", where=where)
-        _check_columns(entry, signed)
-        verifier.add(signed)
+        try:
+            _check_columns(entry, signed)
+            verifier.add(signed)
+            _check_columns(entry, signed, verifier.state)
+        except VerificationError:
+            verifier.drain()
+            raise
         size = verifier.frontier.size
         if size in cp_sizes:
             roots[size] = verifier.frontier.root()
@@ -167,10 +174,32 @@ def _stream_log(
     return roots
 
 
-def _check_columns(entry: st.StoredEntry, signed: SignedEvent) -> None:
+def _check_columns(entry: st.StoredEntry, signed: SignedEvent, state: State | None = None) -> None:
+    """The index columns must say what the signed event says (export selects rows by them); the
+    process column needs the state after the event (`state`), the rest is checked before it."""
     event = signed.event
-    stored = (entry.seq, entry.type, entry.time, entry.actor_party, entry.key_id, entry.track)
-    signed_values = (event.seq, event.type, event.time, event.actor.party, event.actor.key_id, event.track)
+    if state is not None:
+        stored: tuple[object, ...] = (entry.process,)
+        signed_values: tuple[object, ...] = (process_of(state, event),)
+    else:
+        stored = (
+            entry.seq,
+            entry.event_id,
+            entry.type,
+            entry.time,
+            entry.actor_party,
+            entry.key_id,
+            entry.track,
+        )
+        signed_values = (
+            event.seq,
+            event.id,
+            event.type,
+            event.time,
+            event.actor.party,
+            event.actor.key_id,
+            event.track,
+        )
     if stored != signed_values:
         raise VerificationError(
             f"index columns {stored} differ from the signed event {signed_values}", where=f"event {entry.seq}"
@@ -178,9 +207,9 @@ def _check_columns(entry: st.StoredEntry, signed: SignedEvent) -> None:
 
 
 def _check_head(head: Any, result: VerifiedLog) -> None:
-    if (head.size, head.leaf) != (result.size, result.head.leaf):
+    if (head.size, head.leaf, head.time) != (result.size, result.head.leaf, result.head.time):
         raise VerificationError(
-            f"the stored head says {head.size} events ending in {head.leaf.hex()},"
+            f"the stored head says {head.size} events ending in {head.leaf.hex()} at {head.time},"
             f" the log has {result.size} ending in {result.head.leaf.hex()}",
             where="log_head",
         )

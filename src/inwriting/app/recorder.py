@@ -7,11 +7,12 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import bindparam, select
 
-from inwriting.app.context import App
+from inwriting.app.context import App, format_time
 from inwriting.domain import events as ev
 from inwriting.domain.events import Actor, Event, EventType, PartyId
 from inwriting.domain.fold import process_of, references
@@ -21,6 +22,8 @@ from inwriting.record.keys import SigningKey
 from inwriting.record.verifier import check_signed
 from inwriting.storage import schema as t
 from inwriting.storage.store import LogWriter
+
+MAX_CLOCK_SKEW = timedelta(minutes=5)  # how far ahead of our clock a submitted event may be dated
 
 
 @dataclass(frozen=True)
@@ -119,6 +122,12 @@ def record(
 def submit(app: App, event_bytes: bytes, signature: bytes) -> Recorded:
     """Append an event signed elsewhere (a party's own machine). Refused unless it fits the head."""
     signed = SignedEvent.from_parts(event_bytes, signature, strict=True)
+    latest = format_time(app.clock() + MAX_CLOCK_SKEW)
+    if signed.event.time > latest:
+        raise RecordError(
+            f"its time {signed.event.time} is in the future (after {latest})",
+            where=f"event {signed.event.seq}",
+        )
     with app.store.write() as writer:
         seq = writer.seq_of(signed.event.id)
         if seq is not None:

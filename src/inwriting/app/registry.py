@@ -53,7 +53,8 @@ def new_key(app: App, party: str) -> NewKey:
         "public_key": key.public.b64,
         "proof": b64(key.sign(key_proof_message(party, key.key_id))),
     }
-    with app.store.write() as writer, app.keystore.staged(party, key) as path:
+    # The key file is staged outside the unit of work: it is kept only once the event has committed.
+    with app.keystore.staged(party, key) as path, app.store.write() as writer:
         recorded = record_in(app, writer, ev.OPERATOR, ev.KEY_ADDED, body)
     return NewKey(party, key.key_id, key.public.b64, str(path), recorded)
 

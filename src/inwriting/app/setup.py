@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from contextlib import ExitStack
 from dataclasses import dataclass
 from typing import Any
 
@@ -47,7 +48,8 @@ def init(db: str | None, keystore_dir: str | None, *, origin: str | None = None)
         except DBAPIError as exc:
             raise StorageError(f"cannot open the database at {store.url}: {one_line(exc.orig)}") from exc
         app = App(store, Keystore.resolve(keystore_dir))
-        with store.write() as writer:
+        # Key files are staged outside the unit of work: kept only once the genesis has committed.
+        with ExitStack() as staged_keys, store.write() as writer:
             state = writer.load(None)
             if writer.head.size > 0:
                 if origin and origin != state.origin:
@@ -73,11 +75,11 @@ def init(db: str | None, keystore_dir: str | None, *, origin: str | None = None)
                     "proof": b64(operator.sign(key_proof_message(ev.OPERATOR, operator.key_id))),
                 },
             }
-            with (
-                app.keystore.staged(ev.OPERATOR, operator),
-                app.keystore.staged(LOG_PARTY, SigningKey(log_seed), name=origin, vkey=signer.vkey),
-            ):
-                record_in(app, writer, ev.OPERATOR, ev.GENESIS, body, key=operator)
+            staged_keys.enter_context(app.keystore.staged(ev.OPERATOR, operator))
+            staged_keys.enter_context(
+                app.keystore.staged(LOG_PARTY, SigningKey(log_seed), name=origin, vkey=signer.vkey)
+            )
+            record_in(app, writer, ev.OPERATOR, ev.GENESIS, body, key=operator)
             return InitResult(store.url, str(app.keystore.root), before, after, True, origin, signer.vkey)
     finally:
         store.dispose()

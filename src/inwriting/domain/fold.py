@@ -155,6 +155,8 @@ def _key_revoked(state: State, event: Event) -> State:
         raise Refused(f"{event.actor.party} cannot revoke keys of {pid}")
     if key.revoked_seq is not None:
         raise Conflict(f"key {key_id} was already revoked at event {key.revoked_seq}")
+    if pid == ev.OPERATOR:
+        raise Refused("the operator's key cannot be revoked: the log would have no one to register parties")
     reason = check_text(_body_str(event, "reason"), what="reason", max_len=500)
     revoked = replace(key, revoked_seq=event.seq, revoked_reason=reason)
     return replace(state, keys=state.keys.set(key_id, revoked))

@@ -192,6 +192,12 @@ def _header(obj: Any, trusted_log_key: str | None) -> tuple[Header, NoteVerifier
             cp = open_checkpoint(note, verifier, origin=header.origin)
         except InwritingError as exc:
             raise VerificationError(exc.message, where=f"checkpoint {i + 1} ({exc.where or 'note'})") from exc
+        if cp.size in checkpoints and checkpoints[cp.size].root != cp.root:
+            raise VerificationError(
+                f"two signed checkpoints give size {cp.size} different roots: the log has"
+                " shown two histories",
+                where=f"checkpoint {i + 1}",
+            )
         checkpoints[cp.size] = cp
     if not checkpoints or max(checkpoints) != header.size:
         raise VerificationError(f"no checkpoint covers the bundle's {header.size} leaves", where="header")

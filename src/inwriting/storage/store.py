@@ -38,6 +38,7 @@ def one_line(error: object) -> str:
 @dataclass(frozen=True)
 class StoredEntry:
     seq: int
+    event_id: str
     type: str
     time: str
     actor_party: str
@@ -97,7 +98,10 @@ class Store:
     @contextmanager
     def read(self) -> Iterator[Connection]:
         with self.engine.connect() as conn:
-            conn = conn.execution_options(inwriting_readonly=True)
+            options: dict[str, object] = {"inwriting_readonly": True}
+            if not is_sqlite(self.engine):  # one snapshot for the whole read (SQLite's is already one)
+                options["isolation_level"] = "REPEATABLE READ"
+            conn = conn.execution_options(**options)
             with conn.begin():
                 yield conn
 
@@ -314,6 +318,7 @@ def iter_entries(conn: Connection, start: int = 0, stop: int | None = None) -> I
     for row in conn.execute(query, execution_options={"yield_per": 2000}):
         yield StoredEntry(
             row.seq,
+            row.event_id,
             row.type,
             row.time,
             row.actor_party,
