@@ -257,8 +257,14 @@ def test_interleaved_writers_in_one_process(app: App, db_url: str) -> None:
 def test_future_dated_and_operator_key_revocation_are_refused(app: App) -> None:
     populate(app)
     operator = operator_key(app)
-    future = make_event(app, ev.OPERATOR, operator, ev.PROCESS_CREATED, {"process": "p9", "title": "T"},
-                        time="2999-01-01T00:00:00.000000Z")
+    future = make_event(
+        app,
+        ev.OPERATOR,
+        operator,
+        ev.PROCESS_CREATED,
+        {"process": "p9", "title": "T"},
+        time="2999-01-01T00:00:00.000000Z",
+    )
     before = row_counts(app)
     with pytest.raises(RecordError, match="in the future"):
         submit(app, future.event_bytes, future.signature)
