@@ -42,3 +42,22 @@ def test_two_processes_append_at_once(app: App, db_url: str, keystore_dir: Path)
     assert report.size == before + 2 * PER_WRITER
     writers_seen = [e["body"]["process"][0] for e in log_cases.show(app, before)]
     assert sorted(writers_seen) == ["a"] * PER_WRITER + ["b"] * PER_WRITER
+
+
+def test_verify_while_another_process_appends(app: App, db_url: str, keystore_dir: Path) -> None:
+    """A reader sees one consistent moment of the log, even while a writer keeps appending."""
+    ctx = multiprocessing.get_context("spawn")
+    start = ctx.Event()
+    writer = ctx.Process(target=_writer, args=(db_url, str(keystore_dir), "w", start))
+    writer.start()
+    start.set()
+    try:
+        checked = 0
+        while writer.is_alive() and checked < 20:
+            log_cases.verify(app)  # must not fail falsely mid-append
+            checked += 1
+    finally:
+        writer.join(120)
+    assert writer.exitcode == 0
+    assert checked > 0
+    assert log_cases.verify(app).size == log_size(app)
