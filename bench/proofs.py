@@ -6,8 +6,7 @@ and `log_head` tables of a migrated SQLite database (proofs read nothing else). 
   * the pure merkle functions over the hashes held in memory (per-level byte arrays with O(1)
     lookups, as a dict would give, without a 20M-entry dict's gigabytes), and
   * the real storage path, `app.log.prove_inclusion` / `prove_consistency` on that database;
-  * then, to show where the time goes, the node reads on an open connection, and the real path again
-    with a proposed `storage.store.node_getter` swapped in (in this process only; src/ is not changed).
+  * then, to show where the time goes, the same node reads on a connection that stays open.
 DB-path samples are time-boxed (`--budget` seconds per kind and size), so a slow path cannot run away.
 
     .venv/bin/python bench/proofs.py [--quick] [--budget SECONDS]
@@ -21,11 +20,10 @@ import sqlite3
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -128,49 +126,6 @@ def report(results: Results, name: str, times: list[float], wanted: int, goal: b
     )
     results.add(f"{name}: p50", p50, "ms")
     results.add(f"{name}: p99", p99, "ms", goal=GOAL_MS if goal else None, higher_is_better=False)
-
-
-def indexed_getter(conn: Connection, node_lists: Iterable[Iterable[merkle.NodeKey]]) -> merkle.NodeGetter:
-    """The proposed storage.store.node_getter: `(level = :l0 AND idx = :i0) OR ...`, which SQLite answers
-    from the primary-key index; the current row-value `(level, idx) IN ((?, ?), ...)` makes it scan
-    the whole table. A text() statement also skips SQLAlchemy's per-shape compilation."""
-    wanted = sorted({node for nodes in node_lists for node in nodes})
-    found: dict[merkle.NodeKey, bytes] = {}
-    for start in range(0, len(wanted), 400):
-        chunk = wanted[start : start + 400]
-        query = text(
-            "SELECT level, idx, hash FROM log_nodes WHERE "
-            + " OR ".join(f"(level = :l{k} AND idx = :i{k})" for k in range(len(chunk)))
-        )
-        params = {f"{name}{k}": v for k, node in enumerate(chunk) for name, v in zip("li", node, strict=True)}
-        found.update(((row[0], row[1]), bytes(row[2])) for row in conn.execute(query, params))
-    return found.__getitem__
-
-
-@contextmanager
-def proposed_node_getter() -> Iterator[None]:
-    """Swap storage.store.node_getter for the proposed one, in this process only (src/ is untouched)."""
-    current = st.node_getter
-    st.node_getter = indexed_getter  # type: ignore[assignment]
-    try:
-        yield
-    finally:
-        st.node_getter = current
-
-
-@contextmanager
-def keeper(path: Path | None) -> Iterator[None]:
-    """Hold one more SQLite connection open, so that closing the engine's connection does not checkpoint
-    the WAL and delete it each time (which is what happens when the last connection closes)."""
-    if path is None:
-        yield
-        return
-    conn = sqlite3.connect(path)
-    try:
-        conn.execute("SELECT 1 FROM log_head").fetchall()
-        yield
-    finally:
-        conn.close()
 
 
 def held_inclusion(
@@ -297,66 +252,19 @@ def main() -> None:
                     goal=False,
                 )
 
-                # Where the time goes: the same node reads on a connection that stays open, with the
-                # current node_getter and with the per-level query proposed for it.
+                # Where the time goes: the same node reads on a connection that stays open.
                 with app.store.read() as conn:
-                    for name, getter in (
-                        ("current node_getter", st.node_getter),
-                        ("proposed indexed node_getter", indexed_getter),
-                    ):
-                        times = sample(
-                            lambda conn=conn, size=size, getter=getter: held_inclusion(
-                                conn, size, rng.randrange(size), getter
+                    report(
+                        results,
+                        f"{label}, SQLite, open connection, node_getter: inclusion",
+                        sample(
+                            lambda conn=conn, size=size: held_inclusion(
+                                conn, size, rng.randrange(size), st.node_getter
                             ),
                             count,
                             args.budget / 2,
-                        )
-                        report(
-                            results,
-                            f"{label}, SQLite, open connection, {name}: inclusion",
-                            times,
-                            count,
-                            goal=False,
-                        )
-
-                # The real path again with the proposed node_getter swapped in (this process only),
-                # then also with another connection held open, as a connection pool would keep one.
-                section(f"{label}: the real path with the proposed node_getter")
-                with proposed_node_getter():
-                    for keep in (False, True):
-                        extra = ", another connection held open" if keep else ""
-                        with keeper(path if keep else None):
-                            report(
-                                results,
-                                f"{label}, SQLite, proposed node_getter{extra}: prove_inclusion",
-                                sample(
-                                    lambda app=app, size=size: log_cases.prove_inclusion(
-                                        app, rng.randrange(size)
-                                    ),
-                                    count,
-                                    args.budget,
-                                ),
-                                count,
-                                goal=False,
-                            )
-                            report(
-                                results,
-                                f"{label}, SQLite, proposed node_getter{extra}: prove_consistency",
-                                sample(
-                                    lambda app=app, size=size: log_cases.prove_consistency(
-                                        app, rng.randrange(1, size), size
-                                    ),
-                                    count,
-                                    args.budget,
-                                ),
-                                count,
-                                goal=False,
-                            )
-                    report(
-                        results,
-                        f"{label}, SQLite, proposed node_getter: store.write() + writer.root()",
-                        sample(open_writer, 50, args.budget / 2),
-                        50,
+                        ),
+                        count,
                         goal=False,
                     )
             finally:
