@@ -15,7 +15,7 @@ from inwriting.domain.events import PartyId
 from inwriting.domain.fold import Refs
 from inwriting.domain.model import Version
 from inwriting.errors import InvalidInput, NotFound
-from inwriting.importers import parse_markdown, parse_text
+from inwriting.importers import parse_file
 from inwriting.importers.text import MAX_BYTES
 from inwriting.record.blob import blob_hash, check_blob, new_salt
 from inwriting.record.canonical import canonical, parse
@@ -47,9 +47,7 @@ def read_draft(path: Path, *, title: str | None = None) -> DraftText:
         raise InvalidInput(f"no file at {path}")
     if path.stat().st_size > MAX_BYTES:
         raise InvalidInput(f"{path} is larger than {MAX_BYTES // (1024 * 1024)} MB")
-    data = path.read_bytes()
-    parser = parse_markdown if path.suffix.lower() in (".md", ".markdown") else parse_text
-    draft = parser(data, source=path.name, title=title)
+    draft = parse_file(path.read_bytes(), name=path.name, title=title)
     if not draft.title:
         raise InvalidInput(f"{path.name} has no title line; give one with --title")
     return draft

@@ -30,6 +30,20 @@ class Point:
 
 
 @dataclass(frozen=True)
+class Amendment:
+    """A change proposed inside the file itself (a Word tracked change), kept apart from the text.
+
+    `eid` names the point it amends; `text` is the point's own text as it would read with the change
+    accepted; `author` and `date` are what the file says of the change ("" when it says nothing).
+    """
+
+    eid: str
+    text: str
+    author: str = ""
+    date: str = ""
+
+
+@dataclass(frozen=True)
 class DraftText:
     """A draft as imported.
 
@@ -45,6 +59,7 @@ class DraftText:
     points: tuple[Point, ...]
     notes: tuple[str, ...] = ()
     source_header: tuple[tuple[str, str], ...] = ()
+    amendments: tuple[Amendment, ...] = ()
 
     def walk(self) -> Iterator[Point]:
         """Every point, depth-first, in document order."""
@@ -65,7 +80,7 @@ class DraftText:
         return dict(self.source_header)
 
 
-__all__ = ["DraftText", "Point"]
+__all__ = ["Amendment", "DraftText", "Point"]
 
 
 KINDS = ("treaty", "agreement", "note", "non-paper", "statement")
@@ -89,6 +104,9 @@ def draft_to_json(draft: DraftText) -> dict[str, Any]:
         "points": [point_to_json(p) for p in draft.points],
         "notes": list(draft.notes),
         "source_header": [list(kv) for kv in draft.source_header],
+        "amendments": [
+            {"eid": a.eid, "text": a.text, "author": a.author, "date": a.date} for a in draft.amendments
+        ],
     }
 
 
@@ -110,6 +128,10 @@ def draft_from_json(obj: Any) -> DraftText:
             tuple(_point_from_json(p) for p in obj["points"]),
             tuple(str(n) for n in obj["notes"]),
             tuple((str(k), str(v)) for k, v in obj["source_header"]),
+            tuple(
+                Amendment(str(a["eid"]), str(a["text"]), str(a["author"]), str(a["date"]))
+                for a in obj.get("amendments", [])
+            ),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise InvalidInput(f"malformed draft text: {exc}") from exc
