@@ -41,13 +41,20 @@ class Imported:
         }
 
 
-def read_draft(path: Path, *, title: str | None = None) -> DraftText:
-    """Parse a text or Markdown file (by extension); refuse what the importers cannot read."""
+def read_text(path: Path, *, limit: int | None = None) -> bytes:
+    """A file's bytes, refused before reading if it is missing or larger than `limit` (default 20 MB)."""
+    limit = MAX_BYTES if limit is None else limit
     if not path.is_file():
         raise InvalidInput(f"no file at {path}")
-    if path.stat().st_size > MAX_BYTES:
-        raise InvalidInput(f"{path} is larger than {MAX_BYTES // (1024 * 1024)} MB")
-    draft = parse_file(path.read_bytes(), name=path.name, title=title)
+    size = path.stat().st_size
+    if size > limit:
+        raise InvalidInput(f"{path} is {size} bytes; the limit is {limit // (1024 * 1024)} MB")
+    return path.read_bytes()
+
+
+def read_draft(path: Path, *, title: str | None = None) -> DraftText:
+    """Parse a text or Markdown file (by extension); refuse what the importers cannot read."""
+    draft = parse_file(read_text(path), name=path.name, title=title)
     if not draft.title:
         raise InvalidInput(f"{path.name} has no title line; give one with --title")
     return draft

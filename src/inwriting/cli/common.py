@@ -7,6 +7,7 @@ import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Annotated, Any, ParamSpec, TypeVar
 
 import typer
@@ -15,7 +16,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.text import Text
 
 from inwriting.app.context import App
-from inwriting.errors import InwritingError
+from inwriting.errors import InvalidInput, InwritingError
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
@@ -123,3 +124,16 @@ def progress_bar(
             bar.update(task, completed=done, total=max(total, 1))
 
         yield update
+
+
+def write_file(path: Path, data: bytes) -> None:
+    """Write all or nothing: a partial file never takes the name (a crash leaves `F.partial`)."""
+    if path.is_dir():
+        raise InvalidInput(f"{path} is a directory")
+    temp = path.with_name(path.name + ".partial")
+    try:
+        temp.write_bytes(data)
+        temp.replace(path)
+    except OSError as exc:
+        temp.unlink(missing_ok=True)
+        raise InvalidInput(f"cannot write {path}: {exc.strerror}") from None

@@ -8,10 +8,11 @@ import typer
 
 from inwriting import __version__
 from inwriting.app import setup
-from inwriting.cli import logcmds
+from inwriting.cli import logcmds, negotiation
 from inwriting.cli.common import DbOption, JsonOption, KeystoreOption, emit_json, reports_errors, say
 from inwriting.cli.drafts import draft_app
 from inwriting.cli.registry import key_app, party_app, process_app, track_app
+from inwriting.cli.talks import meeting_app, precondition_app
 
 app = typer.Typer(
     name="inwriting",
@@ -25,6 +26,12 @@ app.add_typer(key_app, name="key")
 app.add_typer(process_app, name="process")
 app.add_typer(track_app, name="track")
 app.add_typer(draft_app, name="draft")
+for command in (negotiation.handover, negotiation.receipt, negotiation.answer, negotiation.status):
+    app.command(command.__name__)(command)
+app.command("due")(negotiation.due)
+app.command("matrix")(negotiation.matrix)
+app.add_typer(meeting_app, name="meeting")
+app.add_typer(precondition_app, name="precondition")
 app.add_typer(logcmds.log_app, name="log")
 app.add_typer(logcmds.prove_app, name="prove")
 app.command("checkpoint")(reports_errors(logcmds.checkpoint))

@@ -26,8 +26,30 @@ KEY_REVOKED = EventType("key.revoked")
 PROCESS_CREATED = EventType("process.created")
 TRACK_CREATED = EventType("track.created")
 VERSION_CREATED = EventType("version.created")
+HANDOVER_MADE = EventType("handover.made")
+RECEIPT_SIGNED = EventType("receipt.signed")
+ANSWER_GIVEN = EventType("answer.given")
+MEETING_HELD = EventType("meeting.held")
+PRECONDITION_ADDED = EventType("precondition.added")
+PRECONDITION_ANSWERED = EventType("precondition.answered")  # accept | reject | meet | waive
 
-KNOWN_TYPES = frozenset({GENESIS, PARTY_REGISTERED, KEY_ADDED, KEY_REVOKED, PROCESS_CREATED, TRACK_CREATED})
+KNOWN_TYPES = frozenset(
+    {
+        GENESIS,
+        PARTY_REGISTERED,
+        KEY_ADDED,
+        KEY_REVOKED,
+        PROCESS_CREATED,
+        TRACK_CREATED,
+        VERSION_CREATED,
+        HANDOVER_MADE,
+        RECEIPT_SIGNED,
+        ANSWER_GIVEN,
+        MEETING_HELD,
+        PRECONDITION_ADDED,
+        PRECONDITION_ANSWERED,
+    }
+)
 
 _TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$")
 _HASH = re.compile(r"^sha256:[0-9a-f]{64}$")

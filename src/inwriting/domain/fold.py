@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from inwriting.domain import events as ev
+from inwriting.domain import negotiation
 from inwriting.domain.documents import KINDS
 from inwriting.domain.events import Event, PartyId
 from inwriting.domain.model import (
@@ -262,6 +263,7 @@ def _version_created(state: State, event: Event) -> State:
 
 
 _HANDLERS: dict[str, Callable[[State, Event], State]] = {
+    **negotiation.HANDLERS,
     ev.GENESIS: _genesis,
     ev.PARTY_REGISTERED: _party_registered,
     ev.KEY_ADDED: _key_added,
@@ -282,7 +284,13 @@ class Refs:
     tracks: frozenset[str] = frozenset()
     documents: frozenset[str] = frozenset()
     versions: frozenset[str] = frozenset()
+    version_acts: frozenset[str] = frozenset()  # versions whose hand-overs, receipts and answers to load
+    meetings: frozenset[str] = frozenset()
+    preconditions: frozenset[str] = frozenset()
     meta: bool = False  # the log's origin and key (only the genesis needs them)
+
+
+_VERSION_ACTS = frozenset({ev.HANDOVER_MADE, ev.RECEIPT_SIGNED, ev.ANSWER_GIVEN})
 
 
 def references(event: Event) -> Refs:
@@ -301,12 +309,15 @@ def references(event: Event) -> Refs:
     tracks = texts("track") | ({event.track} if event.track else frozenset())
     actor = frozenset() if event.actor.party == ev.OPERATOR else {event.actor.party}
     return Refs(
-        parties=texts("party", "members", "parties") | actor,
+        parties=texts("party", "members", "parties", "to") | actor,
         keys=texts("key_id") | {event.actor.key_id},
         processes=texts("process"),
         tracks=tracks,
         documents=texts("document"),
-        versions=texts("version", "based_on"),
+        versions=texts("version", "based_on", "tabled"),
+        version_acts=texts("version") if event.type in _VERSION_ACTS else frozenset(),
+        meetings=texts("meeting"),
+        preconditions=texts("precondition"),
         meta=event.type == ev.GENESIS,
     )
 

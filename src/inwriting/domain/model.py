@@ -82,6 +82,119 @@ class Version:
     created_seq: int
 
 
+POSITIONS = ("accept", "amend", "counter", "reject", "clarify", "defer", "noted")
+NEEDS_TEXT = frozenset({"amend", "counter", "clarify"})  # the new text, the counter-text, the question
+
+
+@dataclass(frozen=True)
+class Handover:
+    """A version handed to recipients; `point_by_point` demands a written answer on every point."""
+
+    id: str  # "doc@v1/h1"
+    version: str
+    track: str
+    by: PartyId
+    to: tuple[PartyId, ...]
+    date: str  # YYYY-MM-DD, the day it was handed over
+    due: str | None
+    point_by_point: bool
+    meeting: str | None
+    seq: int
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """A recipient's signed acknowledgement that it has a version (and so its deadline)."""
+
+    id: str  # "doc@v1/receipt/US"
+    version: str
+    party: PartyId
+    date: str
+    delegate: str | None
+    seq: int
+
+
+@dataclass(frozen=True)
+class Position:
+    eid: str
+    position: str  # one of POSITIONS
+    text: str | None = None
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """A point the answering party adds of its own."""
+
+    label: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A party's written answer to a version: positions per point, or prose received as it came."""
+
+    id: str  # "doc@v1/answer/US/1"
+    version: str
+    party: PartyId
+    date: str
+    form: str  # "points" | "prose"
+    content: str  # "sha256:…" of the salted blob holding the answer as received
+    positions: tuple[Position, ...]
+    proposals: tuple[Proposal, ...]
+    seq: int
+
+
+@dataclass(frozen=True)
+class Meeting:
+    id: str  # "track/2022-01-12"
+    track: str
+    date: str
+    place: str
+    delegates: tuple[str, ...]
+    tabled: tuple[str, ...]  # versions put on the table
+    by: PartyId
+    seq: int
+
+
+PRECONDITION_ACTS = ("accept", "reject", "meet", "waive")
+
+
+@dataclass(frozen=True)
+class PreconditionAct:
+    act: str  # one of PRECONDITION_ACTS
+    party: PartyId
+    date: str
+    reason: str | None
+    seq: int
+
+
+@dataclass(frozen=True)
+class Precondition:
+    """A condition one party sets for the talks or a text; others accept or reject it (even in
+    advance, before it is formally put), the setter waives it, and it can be recorded as met."""
+
+    id: str  # "track/pre/1"
+    track: str
+    by: PartyId
+    text: str
+    version: str | None
+    date: str
+    acts: tuple[PreconditionAct, ...]
+    seq: int
+    anticipated: bool = False  # recorded by a party that expects it to be set, to reject it in advance
+
+    @property
+    def status(self) -> str:
+        final = [a.act for a in self.acts if a.act in ("meet", "waive")]
+        if final:
+            return {"meet": "met", "waive": "waived"}[final[-1]]
+        answers = {a.party: a.act for a in self.acts if a.act in ("accept", "reject")}
+        if "reject" in answers.values():
+            return "rejected in advance" if self.anticipated else "rejected"
+        return "accepted" if answers else "open"
+
+
 @dataclass(frozen=True)
 class State:
     """What the log says, folded (persistent maps, so a fold over a million events stays O(n log n)).
@@ -99,6 +212,11 @@ class State:
     tracks: PMap[str, Track] = field(default_factory=pmap)
     documents: PMap[str, Document] = field(default_factory=pmap)
     versions: PMap[str, Version] = field(default_factory=pmap)
+    handovers: PMap[str, Handover] = field(default_factory=pmap)
+    receipts: PMap[str, Receipt] = field(default_factory=pmap)
+    answers: PMap[str, Answer] = field(default_factory=pmap)
+    meetings: PMap[str, Meeting] = field(default_factory=pmap)
+    preconditions: PMap[str, Precondition] = field(default_factory=pmap)
 
     def active_key(self, party: PartyId) -> Key | None:
         """The newest unrevoked key of `party`, if any."""

@@ -103,7 +103,7 @@ def markdown_escape(line: str) -> str:
 
 
 def _parse(data: bytes | str, *, source: str, title: str | None, markdown: bool) -> DraftText:
-    lines = _decode(data, source).split("\n")
+    lines = decode_text(data, source).split("\n")
     header, start = _split_header(lines)
     blocks = _segment(lines, start, markdown)
     if title is not None:
@@ -125,7 +125,7 @@ def _parse(data: bytes | str, *, source: str, title: str | None, markdown: bool)
     return DraftText(title or "", preamble_text, points, tuple(notes), header)
 
 
-def _decode(data: bytes | str, source: str) -> str:
+def decode_text(data: bytes | str, source: str) -> str:
     """Check size, encoding and characters; return the text NFC-normalised with `\\n` line ends."""
     size = len(data.encode("utf-8", "surrogatepass")) if isinstance(data, str) else len(data)
     if size > MAX_BYTES:

@@ -14,7 +14,23 @@ from sqlalchemy import Connection, bindparam, delete, insert, select, update
 
 from inwriting.domain.events import PartyId
 from inwriting.domain.fold import Refs
-from inwriting.domain.model import Document, Key, Party, Process, State, Track, Version
+from inwriting.domain.model import (
+    Answer,
+    Document,
+    Handover,
+    Key,
+    Meeting,
+    Party,
+    Position,
+    Precondition,
+    PreconditionAct,
+    Process,
+    Proposal,
+    Receipt,
+    State,
+    Track,
+    Version,
+)
 from inwriting.storage import schema as t
 
 
@@ -36,6 +52,11 @@ _TRACK_PARTIES = _by_ids(
 )
 _DOCUMENTS = _by_ids(t.documents, t.documents.c.id)
 _VERSIONS = _by_ids(t.versions, t.versions.c.id)
+_HANDOVERS = _by_ids(t.handovers, t.handovers.c.version, (t.handovers.c.seq,))
+_RECEIPTS = _by_ids(t.receipts, t.receipts.c.version, (t.receipts.c.seq,))
+_ANSWERS = _by_ids(t.answers, t.answers.c.version, (t.answers.c.seq,))
+_MEETINGS = _by_ids(t.meetings, t.meetings.c.id, (t.meetings.c.seq,))
+_PRECONDITIONS = _by_ids(t.preconditions, t.preconditions.c.id, (t.preconditions.c.seq,))
 _META = select(t.log_meta.c.origin, t.log_meta.c.log_vkey)
 _SIZE = select(t.log_head.c.size)
 
@@ -51,17 +72,112 @@ def load_state(conn: Connection, refs: Refs | None = None, *, size: int | None =
     meta = conn.execute(_META).first() if refs is None or refs.meta else None
     if size is None:
         size = conn.execute(_SIZE).scalar_one_or_none() or 0
+    acts = None if refs is None else refs.version_acts
+    handovers = _load_handovers(conn, acts)
+    party_ids: Collection[str] | None = None
+    if refs is not None:  # a hand-over's recipients (and their members) come with it
+        party_ids = set(refs.parties).union(*(h.to for h in handovers.values()))
     return State(
         size=size,
         origin=meta.origin if meta else None,
         log_vkey=meta.log_vkey if meta else None,
-        parties=pmap(_load_parties(conn, None if refs is None else refs.parties)),
+        handovers=pmap(handovers),
+        receipts=pmap(_load_receipts(conn, acts)),
+        answers=pmap(_load_answers(conn, acts)),
+        meetings=pmap(_load_meetings(conn, None if refs is None else refs.meetings)),
+        preconditions=pmap(_load_preconditions(conn, None if refs is None else refs.preconditions)),
+        parties=pmap(_load_parties(conn, party_ids)),
         keys=pmap(_load_keys(conn, None if refs is None else refs.keys)),
         processes=pmap(_load_processes(conn, None if refs is None else refs.processes)),
         tracks=pmap(_load_tracks(conn, None if refs is None else refs.tracks)),
         documents=pmap(_load_documents(conn, None if refs is None else refs.documents)),
         versions=pmap(_load_versions(conn, None if refs is None else refs.versions)),
     )
+
+
+def _load_handovers(conn: Connection, versions: Collection[str] | None) -> dict[str, Handover]:
+    if versions is not None and not versions:
+        return {}
+    return {
+        r.id: Handover(
+            r.id,
+            r.version,
+            r.track,
+            PartyId(r.by_party),
+            tuple(PartyId(p) for p in json.loads(r.recipients)),
+            r.date,
+            r.due,
+            bool(r.point_by_point),
+            r.meeting,
+            r.seq,
+        )
+        for r in _rows(conn, _HANDOVERS, versions)
+    }
+
+
+def _load_receipts(conn: Connection, versions: Collection[str] | None) -> dict[str, Receipt]:
+    if versions is not None and not versions:
+        return {}
+    return {
+        r.id: Receipt(r.id, r.version, PartyId(r.party), r.date, r.delegate, r.seq)
+        for r in _rows(conn, _RECEIPTS, versions)
+    }
+
+
+def _load_answers(conn: Connection, versions: Collection[str] | None) -> dict[str, Answer]:
+    if versions is not None and not versions:
+        return {}
+    return {
+        r.id: Answer(
+            r.id,
+            r.version,
+            PartyId(r.party),
+            r.date,
+            r.form,
+            r.content,
+            tuple(Position(e, p, x, why) for e, p, x, why in json.loads(r.positions)),
+            tuple(Proposal(label, text) for label, text in json.loads(r.proposals)),
+            r.seq,
+        )
+        for r in _rows(conn, _ANSWERS, versions)
+    }
+
+
+def _load_meetings(conn: Connection, ids: Collection[str] | None) -> dict[str, Meeting]:
+    if ids is not None and not ids:
+        return {}
+    return {
+        r.id: Meeting(
+            r.id,
+            r.track,
+            r.date,
+            r.place,
+            tuple(json.loads(r.delegates)),
+            tuple(json.loads(r.tabled)),
+            PartyId(r.by_party),
+            r.seq,
+        )
+        for r in _rows(conn, _MEETINGS, ids)
+    }
+
+
+def _load_preconditions(conn: Connection, ids: Collection[str] | None) -> dict[str, Precondition]:
+    if ids is not None and not ids:
+        return {}
+    return {
+        r.id: Precondition(
+            r.id,
+            r.track,
+            PartyId(r.by_party),
+            r.text,
+            r.version,
+            r.date,
+            tuple(PreconditionAct(a, PartyId(p), d, why, seq) for a, p, d, why, seq in json.loads(r.acts)),
+            r.seq,
+            bool(r.anticipated),
+        )
+        for r in _rows(conn, _PRECONDITIONS, ids)
+    }
 
 
 def _load_documents(conn: Connection, ids: Collection[str] | None) -> dict[str, Document]:
@@ -153,6 +269,11 @@ _DELETE = {
         (t.track_parties, t.track_parties.c.track),
         (t.documents, t.documents.c.id),
         (t.versions, t.versions.c.id),
+        (t.handovers, t.handovers.c.id),
+        (t.receipts, t.receipts.c.id),
+        (t.answers, t.answers.c.id),
+        (t.meetings, t.meetings.c.id),
+        (t.preconditions, t.preconditions.c.id),
     )
 }
 
@@ -254,6 +375,79 @@ def write_changes(conn: Connection, before: State, after: State) -> None:
                 },
                 replacing=vid in before.versions,
             )
+    _write_acts(conn, before, after)
+
+
+def _write_acts(conn: Connection, before: State, after: State) -> None:
+    """Hand-overs, receipts, answers, meetings and preconditions that an event added or changed."""
+    for hid, h in after.handovers.items():
+        if before.handovers.get(hid) != h:
+            row = {
+                "id": hid,
+                "version": h.version,
+                "track": h.track,
+                "by_party": h.by,
+                "recipients": json.dumps(list(h.to)),
+                "date": h.date,
+                "due": h.due,
+                "point_by_point": h.point_by_point,
+                "meeting": h.meeting,
+                "seq": h.seq,
+            }
+            _put(conn, t.handovers, row, replacing=hid in before.handovers)
+    for rid, r in after.receipts.items():
+        if before.receipts.get(rid) != r:
+            row = {
+                "id": rid,
+                "version": r.version,
+                "party": r.party,
+                "date": r.date,
+                "delegate": r.delegate,
+                "seq": r.seq,
+            }
+            _put(conn, t.receipts, row, replacing=rid in before.receipts)
+    for aid, a in after.answers.items():
+        if before.answers.get(aid) != a:
+            row = {
+                "id": aid,
+                "version": a.version,
+                "party": a.party,
+                "date": a.date,
+                "form": a.form,
+                "content": a.content,
+                "positions": json.dumps([[p.eid, p.position, p.text, p.reason] for p in a.positions]),
+                "proposals": json.dumps([[p.label, p.text] for p in a.proposals]),
+                "seq": a.seq,
+            }
+            _put(conn, t.answers, row, replacing=aid in before.answers)
+    for mid, m in after.meetings.items():
+        if before.meetings.get(mid) != m:
+            row = {
+                "id": mid,
+                "track": m.track,
+                "date": m.date,
+                "place": m.place,
+                "delegates": json.dumps(list(m.delegates)),
+                "tabled": json.dumps(list(m.tabled)),
+                "by_party": m.by,
+                "seq": m.seq,
+            }
+            _put(conn, t.meetings, row, replacing=mid in before.meetings)
+    for pid, p in after.preconditions.items():
+        if before.preconditions.get(pid) != p:
+            acts = [[a.act, a.party, a.date, a.reason, a.seq] for a in p.acts]
+            row = {
+                "id": pid,
+                "track": p.track,
+                "by_party": p.by,
+                "text": p.text,
+                "version": p.version,
+                "date": p.date,
+                "anticipated": p.anticipated,
+                "acts": json.dumps(acts),
+                "seq": p.seq,
+            }
+            _put(conn, t.preconditions, row, replacing=pid in before.preconditions)
 
 
 def _write_tracks(conn: Connection, before: State, after: State) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Column,
     ForeignKey,
     Integer,
@@ -155,6 +156,75 @@ versions = Table(
     Column("created_seq", BigInteger, nullable=False),
 )
 
+# What happens to versions: hand-overs, receipts, answers; and meetings and preconditions on tracks.
+# Lists and positions are JSON text (read whole, never queried inside).
+handovers = Table(
+    "handovers",
+    metadata,
+    Column("id", String(140), primary_key=True),
+    Column("version", String(100), ForeignKey("versions.id"), nullable=False, index=True),
+    Column("track", String(80), ForeignKey("tracks.id"), nullable=False, index=True),
+    Column("by_party", String(80), ForeignKey("parties.id"), nullable=False),
+    Column("recipients", Text, nullable=False),  # JSON [party, ...]
+    Column("date", String(10), nullable=False),
+    Column("due", String(10), nullable=True),
+    Column("point_by_point", Boolean, nullable=False),
+    Column("meeting", String(140), nullable=True),
+    Column("seq", BigInteger, nullable=False),
+)
+
+receipts = Table(
+    "receipts",
+    metadata,
+    Column("id", String(200), primary_key=True),
+    Column("version", String(100), ForeignKey("versions.id"), nullable=False, index=True),
+    Column("party", String(80), ForeignKey("parties.id"), nullable=False),
+    Column("date", String(10), nullable=False),
+    Column("delegate", String(200), nullable=True),
+    Column("seq", BigInteger, nullable=False),
+)
+
+answers = Table(
+    "answers",
+    metadata,
+    Column("id", String(200), primary_key=True),
+    Column("version", String(100), ForeignKey("versions.id"), nullable=False, index=True),
+    Column("party", String(80), ForeignKey("parties.id"), nullable=False),
+    Column("date", String(10), nullable=False),
+    Column("form", String(10), nullable=False),
+    Column("content", String(71), nullable=False),
+    Column("positions", Text, nullable=False),  # JSON [[eid, position, text, reason], ...]
+    Column("proposals", Text, nullable=False),  # JSON [[label, text], ...]
+    Column("seq", BigInteger, nullable=False),
+)
+
+meetings = Table(
+    "meetings",
+    metadata,
+    Column("id", String(140), primary_key=True),
+    Column("track", String(80), ForeignKey("tracks.id"), nullable=False, index=True),
+    Column("date", String(10), nullable=False),
+    Column("place", String(200), nullable=False),
+    Column("delegates", Text, nullable=False),  # JSON
+    Column("tabled", Text, nullable=False),  # JSON
+    Column("by_party", String(80), nullable=False),
+    Column("seq", BigInteger, nullable=False),
+)
+
+preconditions = Table(
+    "preconditions",
+    metadata,
+    Column("id", String(140), primary_key=True),
+    Column("track", String(80), ForeignKey("tracks.id"), nullable=False, index=True),
+    Column("by_party", String(80), ForeignKey("parties.id"), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("version", String(100), nullable=True),
+    Column("date", String(10), nullable=False),
+    Column("anticipated", Boolean, nullable=False),
+    Column("acts", Text, nullable=False),  # JSON [[act, party, date, reason, seq], ...]
+    Column("seq", BigInteger, nullable=False),
+)
+
 # Texts, content-addressed: hash = SHA-256(salt ‖ content). Part of the record (not rebuilt).
 blobs = Table(
     "blobs",
@@ -168,6 +238,11 @@ blobs = Table(
 RECORD_TABLES = (log_entries, log_nodes, log_head, checkpoints, blobs)
 # Children before parents, so deletes in this order respect foreign keys.
 PROJECTION_TABLES = (
+    preconditions,
+    meetings,
+    answers,
+    receipts,
+    handovers,
     versions,
     documents,
     track_parties,

@@ -183,6 +183,9 @@ class LogWriter:
             tracks=refs.tracks - have["tracks"],
             documents=refs.documents - have["documents"],
             versions=refs.versions - have["versions"],
+            version_acts=refs.version_acts,
+            meetings=refs.meetings,
+            preconditions=refs.preconditions,
             meta=refs.meta,
         )
         loaded = projections.load_state(self.conn, missing, size=self._head.size)

@@ -1,0 +1,349 @@
+"""Use cases after a draft exists: hand it over, acknowledge it, answer it (point by point or in
+prose), and read where every recipient stands: status, answers owed, the position matrix.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, select
+
+from inwriting.app.context import App
+from inwriting.app.drafts import get_version, read_text
+from inwriting.app.recorder import Recorded, record_in
+from inwriting.domain import events as ev
+from inwriting.domain.completeness import Outline, RecipientStatus, version_status
+from inwriting.domain.documents import DraftText, Point
+from inwriting.domain.events import PartyId
+from inwriting.domain.fold import Refs
+from inwriting.domain.matrix import Matrix, VersionColumns, build_matrix
+from inwriting.domain.model import State, Version
+from inwriting.domain.negotiation import check_date
+from inwriting.errors import InvalidInput, NotFound
+from inwriting.importers.answer import MAX_ANSWER_BYTES, ParsedAnswer, parse_answer
+from inwriting.record.blob import blob_hash, new_salt
+from inwriting.storage import schema as t
+from inwriting.storage.projections import load_state
+
+
+def today(app: App) -> str:
+    return app.clock().astimezone(UTC).date().isoformat()
+
+
+def act_date(app: App, value: str | None, *, what: str = "date") -> str:
+    """The day an act took place: given (not after today) or today."""
+    if value is None:
+        return today(app)
+    check_date(value, what=what)
+    if value > today(app):
+        raise InvalidInput(f"{what} {value} is in the future; record acts once they have happened")
+    return value
+
+
+def outline_of(draft: DraftText) -> Outline:
+    points: list[tuple[str, str, str | None]] = []
+    stack: list[tuple[Point, str | None]] = [(p, None) for p in reversed(draft.points)]
+    while stack:
+        point, parent = stack.pop()
+        points.append((point.eid, point.label, parent))
+        stack.extend((c, point.eid) for c in reversed(point.children))
+    return Outline.of(points)
+
+
+def _next_number(ids: Sequence[str], prefix: str) -> int:
+    numbers = [int(i[len(prefix) :]) for i in ids if i.startswith(prefix) and i[len(prefix) :].isdigit()]
+    return max(numbers, default=0) + 1
+
+
+# --- acts -------------------------------------------------------------------------------------------
+
+
+def handover(
+    app: App,
+    version: str,
+    *,
+    to: Sequence[str],
+    due: str | None = None,
+    point_by_point: bool = False,
+    meeting: str | None = None,
+    date: str | None = None,
+    delegate: str | None = None,
+) -> tuple[str, Recorded]:
+    """Record that the version's author handed it to `to`; signed by the author."""
+    day = act_date(app, date, what="hand-over date")
+    if due is not None:
+        check_date(due, what="due date")
+    with app.store.write() as writer:
+        state = writer.load(Refs(versions=frozenset({version}), version_acts=frozenset({version})))
+        found = _version_in(state, version)
+        hid = f"{version}/h{_next_number(list(state.handovers), f'{version}/h')}"
+        body = {
+            "handover": hid,
+            "version": version,
+            "to": list(to),
+            "date": day,
+            "due": due,
+            "point_by_point": point_by_point,
+            "meeting": meeting,
+        }
+        recorded = record_in(
+            app, writer, found.author, ev.HANDOVER_MADE, body, track=found.track, delegate=delegate
+        )
+    return hid, recorded
+
+
+def receipt(
+    app: App, version: str, *, as_party: str, delegate: str | None = None, date: str | None = None
+) -> tuple[str, Recorded]:
+    """The recipient signs that it has the version (and so knows its deadline)."""
+    day = act_date(app, date, what="receipt date")
+    with app.store.write() as writer:
+        found = _version_in(writer.load(Refs(versions=frozenset({version}))), version)
+        rid = f"{version}/receipt/{as_party}"
+        body = {"receipt": rid, "version": version, "date": day, "delegate": delegate}
+        recorded = record_in(
+            app, writer, PartyId(as_party), ev.RECEIPT_SIGNED, body, track=found.track, delegate=delegate
+        )
+    return rid, recorded
+
+
+@dataclass(frozen=True)
+class AnswerRecorded:
+    answer: str
+    form: str
+    parsed: ParsedAnswer | None
+    status: RecipientStatus | None
+    event: Recorded
+
+    def to_json(self) -> dict[str, Any]:
+        parsed = self.parsed
+        return {
+            "answer": self.answer,
+            "form": self.form,
+            "positions": 0 if parsed is None else len(parsed.positions),
+            "proposals": 0 if parsed is None else len(parsed.proposals),
+            "left_open": [] if parsed is None else list(parsed.left_open),
+            "unanswered": [] if self.status is None else list(self.status.coverage.unanswered),
+            "complete": self.status is not None and self.status.complete,
+            "event": self.event.to_json(),
+        }
+
+
+def answer(
+    app: App,
+    version: str,
+    *,
+    as_party: str,
+    file: Path,
+    prose: bool = False,
+    date: str | None = None,
+    delegate: str | None = None,
+) -> AnswerRecorded:
+    """Record an answer file as received (its bytes kept as a blob) with the positions it takes.
+
+    An answer that leaves points out is recorded as written; `status` names what it left out.
+    """
+    day = act_date(app, date, what="answer date")
+    data = read_text(file, limit=MAX_ANSWER_BYTES if not prose else None)
+    found, _ = get_version(app, version)
+    parsed = None
+    if not prose:
+        parsed = parse_answer(data, outline=found.outline, source=file.name)
+    salt = new_salt()
+    digest = blob_hash(salt, data)
+    party = PartyId(as_party)
+    with app.store.write() as writer:
+        state = writer.load(Refs(versions=frozenset({version}), version_acts=frozenset({version})))
+        prefix = f"{version}/answer/{party}/"
+        aid = f"{prefix}{_next_number(list(state.answers), prefix)}"
+        form = "prose" if prose else "points"
+        body: dict[str, Any] = {
+            "answer": aid,
+            "version": version,
+            "date": day,
+            "form": form,
+            "content": digest,
+            "positions": []
+            if parsed is None
+            else [
+                {"eid": p.eid, "position": p.position, "text": p.text, "reason": p.reason}
+                for p in parsed.positions
+            ],
+            "proposals": []
+            if parsed is None
+            else [{"label": p.label, "text": p.text} for p in parsed.proposals],
+        }
+        writer.add_blob(digest, salt, "text/markdown" if not prose else "text/plain", data)
+        recorded = record_in(app, writer, party, ev.ANSWER_GIVEN, body, track=found.track, delegate=delegate)
+    mine = [s for s in status(app, version) if s.party == party]
+    return AnswerRecorded(aid, form, parsed, mine[0] if mine else None, recorded)
+
+
+def answer_template(app: App, version: str) -> str:
+    from inwriting.exporters.answer_template import to_answer_template
+
+    found, draft = get_version(app, version)
+    return to_answer_template(found.id, draft)
+
+
+# --- reading where things stand ---------------------------------------------------------------------
+
+
+def _version_in(state: State, version: str) -> Version:
+    found = state.versions.get(version)
+    if found is None:
+        raise NotFound(f"version {version} does not exist")
+    return found
+
+
+def status(app: App, version: str, *, members: bool = False) -> list[RecipientStatus]:
+    """Per recipient: delivered, acknowledged, answered points, unanswered points, overdue."""
+    found, draft = get_version(app, version)
+    with app.store.read() as conn:
+        state = load_state(conn, Refs(versions=frozenset({version}), version_acts=frozenset({version})))
+    return version_status(
+        found.id,
+        state.handovers.values(),
+        state.receipts.values(),
+        state.answers.values(),
+        state.parties,
+        outline_of(draft),
+        today(app),
+        members=members,
+    )
+
+
+@dataclass(frozen=True)
+class Owed:
+    version: str
+    title: str
+    author: PartyId
+    status: RecipientStatus
+
+
+def _handed_versions(conn: Connection, tracks: Sequence[str] | None = None) -> list[str]:
+    query = select(t.handovers.c.version).distinct()
+    if tracks is not None:
+        query = query.where(t.handovers.c.track.in_(tracks))
+    return sorted(conn.execute(query).scalars())
+
+
+def _statuses(
+    app: App, versions: Sequence[str], *, members: bool
+) -> list[tuple[Version, Outline, list[RecipientStatus]]]:
+    with app.store.read() as conn:
+        state = load_state(conn, Refs(versions=frozenset(versions), version_acts=frozenset(versions)))
+    day = today(app)
+    result = []
+    for vid in versions:
+        found, draft = get_version(app, vid)
+        outline = outline_of(draft)
+        statuses = version_status(
+            vid,
+            state.handovers.values(),
+            state.receipts.values(),
+            state.answers.values(),
+            state.parties,
+            outline,
+            day,
+            members=members,
+        )
+        result.append((found, outline, statuses))
+    return result
+
+
+def owed(app: App) -> list[Owed]:
+    """Every answer still owed (a point-by-point answer not yet complete, or no answer at all by
+    its due date), soonest due first; those without a due date last."""
+    with app.store.read() as conn:
+        versions = _handed_versions(conn)
+    result = []
+    for found, _, statuses in _statuses(app, versions, members=False):
+        for s in statuses:
+            owes = not s.complete if s.handover.point_by_point else not s.answers
+            if owes and (s.handover.point_by_point or s.handover.due is not None):
+                result.append(Owed(found.id, found.title, found.author, s))
+    return sorted(
+        result, key=lambda o: (o.status.handover.due is None, o.status.handover.due or "", o.version)
+    )
+
+
+def matrix(app: App, scope: str, *, members: bool = False) -> Matrix:
+    """Points x parties for every version handed over on a track, or on all tracks of a process."""
+    with app.store.read() as conn:
+        state = load_state(conn, Refs(tracks=frozenset({scope}), processes=frozenset({scope})))
+        if scope in state.tracks:
+            tracks = [scope]
+        elif scope in state.processes:
+            rows = conn.execute(
+                select(t.tracks.c.id).where(t.tracks.c.process == scope).order_by(t.tracks.c.created_seq)
+            )
+            tracks = list(rows.scalars())
+        else:
+            raise NotFound(f"no track or process named {scope}")
+        versions = _handed_versions(conn, tracks)
+    parts = [
+        VersionColumns(found.id, found.author, outline, statuses)
+        for found, outline, statuses in _statuses(app, versions, members=members)
+    ]
+    return build_matrix(parts)
+
+
+# --- JSON forms shared by the CLI and the API -------------------------------------------------------
+
+
+def recipient_to_json(s: RecipientStatus, paths: dict[str, str]) -> dict[str, Any]:
+    cover = s.coverage
+    answered = []
+    for eid, path in paths.items():
+        position = cover.position_of(eid)
+        if position is not None:
+            answered.append(
+                {
+                    "eid": eid,
+                    "label": path,
+                    "position": position.position,
+                    "text": position.text,
+                    "reason": position.reason,
+                    "inherited_from": cover.inherited.get(eid),
+                }
+            )
+    return {
+        "party": s.party,
+        "through": s.through,
+        "state": s.state,
+        "handover": s.handover.id,
+        "delivered": s.handover.date,
+        "acknowledged": s.receipt.date if s.receipt else None,
+        "acknowledged_by": s.receipt.delegate if s.receipt else None,
+        "due": s.handover.due,
+        "point_by_point": s.handover.point_by_point,
+        "answers": [{"answer": a.id, "party": a.party, "date": a.date, "form": a.form} for a in s.answers],
+        "answered_points": cover.covered,
+        "points": s.total,
+        "complete": s.complete,
+        "completed_on": s.completed_on,
+        "overdue": s.overdue,
+        "late": s.late,
+        "answered": answered,
+        "unanswered": [{"eid": eid, "label": paths.get(eid, eid)} for eid in cover.unanswered],
+    }
+
+
+def status_report(app: App, version: str, *, members: bool = False) -> dict[str, Any]:
+    found, draft = get_version(app, version)
+    outline = outline_of(draft)
+    paths = outline.paths()
+    return {
+        "version": found.id,
+        "title": found.title,
+        "author": found.author,
+        "track": found.track,
+        "points": len(outline.points),
+        "today": today(app),
+        "recipients": [recipient_to_json(s, paths) for s in status(app, version, members=members)],
+    }

@@ -1,0 +1,115 @@
+"""Use cases for the talks around the texts: meetings held on a track, and preconditions that a party
+sets (or that a party rejects in advance) with the others' answers to them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import select
+
+from inwriting.app.context import App
+from inwriting.app.negotiation import act_date
+from inwriting.app.recorder import Recorded, record_in
+from inwriting.domain import events as ev
+from inwriting.domain.events import PartyId
+from inwriting.domain.fold import Refs
+from inwriting.domain.model import Meeting, Precondition
+from inwriting.domain.negotiation import check_date
+from inwriting.storage import schema as t
+from inwriting.storage.projections import load_state
+
+
+def add_meeting(
+    app: App,
+    *,
+    track: str,
+    date: str,
+    place: str,
+    delegates: Sequence[str] = (),
+    tabled: Sequence[str] = (),
+    as_party: str | None = None,
+) -> tuple[str, Recorded]:
+    """Record a meeting (by the operator unless a party records it); id `TRACK/DATE`."""
+    check_date(date, what="meeting date")
+    act_date(app, date, what="meeting date")
+    actor = PartyId(as_party) if as_party else ev.OPERATOR
+    with app.store.write() as writer:
+        taken = set(writer.conn.execute(select(t.meetings.c.id).where(t.meetings.c.track == track)).scalars())
+        mid, n = f"{track}/{date}", 2
+        while mid in taken:
+            mid, n = f"{track}/{date}-{n}", n + 1
+        body = {
+            "meeting": mid,
+            "date": date,
+            "place": place,
+            "delegates": list(delegates),
+            "tabled": list(tabled),
+        }
+        return mid, record_in(app, writer, actor, ev.MEETING_HELD, body, track=track)
+
+
+def meetings(app: App, track: str | None = None) -> list[Meeting]:
+    with app.store.read() as conn:
+        query = select(t.meetings.c.id)
+        if track is not None:
+            query = query.where(t.meetings.c.track == track)
+        ids = frozenset(conn.execute(query).scalars())
+        found = load_state(conn, Refs(meetings=ids)).meetings.values()
+    return sorted(found, key=lambda m: (m.date, m.seq))
+
+
+def add_precondition(
+    app: App,
+    *,
+    track: str,
+    as_party: str,
+    text: str,
+    version: str | None = None,
+    date: str | None = None,
+    anticipated: bool = False,
+) -> tuple[str, Recorded]:
+    """A party sets a precondition (or, `anticipated`, records one it expects so as to answer it)."""
+    day = act_date(app, date)
+    with app.store.write() as writer:
+        prefix = f"{track}/pre/"
+        taken = writer.conn.execute(select(t.preconditions.c.id).where(t.preconditions.c.track == track))
+        numbers = [int(i[len(prefix) :]) for i in taken.scalars() if i[len(prefix) :].isdigit()]
+        pid = f"{prefix}{max(numbers, default=0) + 1}"
+        body = {
+            "precondition": pid,
+            "text": text,
+            "version": version,
+            "date": day,
+            "anticipated": anticipated,
+        }
+        return pid, record_in(app, writer, PartyId(as_party), ev.PRECONDITION_ADDED, body, track=track)
+
+
+def answer_precondition(
+    app: App,
+    precondition: str,
+    *,
+    act: str,
+    as_party: str,
+    reason: str | None = None,
+    date: str | None = None,
+) -> Recorded:
+    """accept | reject | meet | waive a precondition."""
+    day = act_date(app, date)
+    with app.store.write() as writer:
+        state = writer.load(Refs(preconditions=frozenset({precondition})))
+        found = state.preconditions.get(precondition)
+        track = found.track if found else precondition.split("/pre/")[0]
+        body = {"precondition": precondition, "act": act, "date": day, "reason": reason}
+        return record_in(app, writer, PartyId(as_party), ev.PRECONDITION_ANSWERED, body, track=track)
+
+
+def preconditions(app: App, track: str | None = None) -> list[Precondition]:
+    with app.store.read() as conn:
+        query = select(t.preconditions.c.id)
+        if track is not None:
+            query = query.where(t.preconditions.c.track == track)
+        ids = frozenset(conn.execute(query).scalars())
+        found = load_state(conn, Refs(preconditions=ids)).preconditions.values()
+    return sorted(found, key=lambda p: p.seq)

@@ -1,0 +1,204 @@
+"""Who has answered which points of a version, computed from the record and never typed in.
+
+A point counts as answered for a party when the party (or, for an alliance's member, the alliance)
+took a position on it, on one of its ancestors, or on every one of its sub-points. An answer in prose
+answers nothing point by point until its paragraphs are matched to points and confirmed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from inwriting.domain.events import PartyId
+from inwriting.domain.model import Answer, Handover, Party, Position, Receipt
+
+
+@dataclass(frozen=True)
+class Outline:
+    """A version's points in document order: (eid, label, parent eid or None)."""
+
+    points: tuple[tuple[str, str, str | None], ...]
+
+    @classmethod
+    def of(cls, points: Iterable[tuple[str, str, str | None]]) -> Outline:
+        return cls(tuple(points))
+
+    def labels(self) -> dict[str, str]:
+        return {eid: label for eid, label, _ in self.points}
+
+    def paths(self) -> dict[str, str]:
+        """Each point's label with its ancestors' ("Article 1 1. (a)"), for people reading a list."""
+        result: dict[str, str] = {}
+        for eid, label, parent in self.points:  # parents come first
+            own = label or eid
+            result[eid] = f"{result[parent]} {own}" if parent in result else own
+        return result
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """One party's effective positions on a version and the points it left unanswered."""
+
+    positions: Mapping[str, Position]  # its own position on each point it answered directly
+    inherited: Mapping[str, str]  # eid -> the ancestor whose position covers it
+    unanswered: tuple[str, ...]  # the fewest points that name every gap (a whole article, not its paras)
+    covered_eids: frozenset[str]  # answered directly, through an ancestor or through all sub-points
+
+    @property
+    def covered(self) -> int:
+        return len(self.covered_eids)
+
+    def position_of(self, eid: str) -> Position | None:
+        found = self.positions.get(eid)
+        if found is None and eid in self.inherited:
+            return self.positions[self.inherited[eid]]
+        return found
+
+
+def effective_positions(answers: Iterable[Answer]) -> dict[str, Position]:
+    """Merge a party's answers in record order: a later position on a point replaces an earlier one."""
+    result: dict[str, Position] = {}
+    for answer in sorted(answers, key=lambda a: a.seq):
+        for position in answer.positions:
+            result[position.eid] = position
+    return result
+
+
+def coverage(outline: Outline, positions: Mapping[str, Position]) -> Coverage:
+    points = outline.points
+    inherited: dict[str, str] = {}
+    for eid, _, parent in points:  # parents come before their children
+        if parent is not None and eid not in positions:
+            source = parent if parent in positions else inherited.get(parent)
+            if source is not None:
+                inherited[eid] = source
+    children: dict[str, list[str]] = {}
+    for eid, _, parent in points:
+        if parent is not None:
+            children.setdefault(parent, []).append(eid)
+    covered: dict[str, bool] = {}
+    touched: dict[str, bool] = {}  # the point or a descendant of it is covered
+    for eid, _, _ in reversed(points):  # children before their parents
+        kids = children.get(eid)
+        direct = eid in positions or eid in inherited
+        covered[eid] = direct or (bool(kids) and all(covered[k] for k in kids or ()))
+        touched[eid] = covered[eid] or any(touched[k] for k in kids or ())
+    gaps: list[str] = []
+    for eid, _, parent in points:
+        if covered[eid]:
+            continue
+        if parent is not None and not covered[parent] and not touched[parent]:
+            continue  # its parent is named instead
+        if touched[eid]:
+            continue  # some sub-points are answered: the gaps are named among them
+        gaps.append(eid)
+    return Coverage(positions, inherited, tuple(gaps), frozenset(e for e, c in covered.items() if c))
+
+
+@dataclass(frozen=True)
+class RecipientStatus:
+    """Where one recipient stands on a version: delivered, acknowledged, answered, overdue."""
+
+    party: PartyId
+    through: PartyId | None  # the alliance it received the version through, if not directly
+    handover: Handover
+    receipt: Receipt | None
+    answers: tuple[Answer, ...]  # its own answers (and, for a member, its alliance's), in order
+    coverage: Coverage
+    total: int
+    completed_on: str | None  # the date of the answer that left no point unanswered
+    overdue: bool
+    late: bool
+
+    @property
+    def complete(self) -> bool:
+        return not self.coverage.unanswered
+
+    @property
+    def in_prose(self) -> tuple[Answer, ...]:
+        return tuple(a for a in self.answers if a.form == "prose")
+
+    @property
+    def state(self) -> str:
+        """One word for a cell or a list: overdue, complete, partial, prose, unanswered."""
+        if self.overdue:
+            return "overdue"
+        if self.complete:
+            return "complete"
+        if self.coverage.covered:
+            return "partial"
+        return "prose" if self.in_prose else "unanswered"
+
+
+def recipient_status(
+    party: PartyId,
+    through: PartyId | None,
+    handover: Handover,
+    receipt: Receipt | None,
+    answers: Sequence[Answer],
+    outline: Outline,
+    today: str,
+) -> RecipientStatus:
+    ordered = tuple(sorted(answers, key=lambda a: a.seq))
+    positions: dict[str, Position] = {}
+    completed_on = None
+    for answer in ordered:  # replay, to know the day the answer became complete
+        for position in answer.positions:
+            positions[position.eid] = position
+        if completed_on is None and answer.positions and not coverage(outline, positions).unanswered:
+            completed_on = answer.date
+    result = coverage(outline, positions)
+    answered_enough = completed_on is not None if handover.point_by_point else bool(ordered)
+    due = handover.due
+    overdue = due is not None and today > due and not answered_enough
+    first_answer = completed_on if handover.point_by_point else (ordered[0].date if ordered else None)
+    late = due is not None and first_answer is not None and first_answer > due
+    return RecipientStatus(
+        party,
+        through,
+        handover,
+        receipt,
+        ordered,
+        result,
+        len(outline.points),
+        completed_on,
+        overdue,
+        late,
+    )
+
+
+def version_status(
+    version: str,
+    handovers: Iterable[Handover],
+    receipts: Iterable[Receipt],
+    answers: Iterable[Answer],
+    parties: Mapping[PartyId, Party],
+    outline: Outline,
+    today: str,
+    *,
+    members: bool = False,
+) -> list[RecipientStatus]:
+    """Every recipient of `version` (and, with `members`, each member of a recipient alliance)."""
+    reached: dict[PartyId, Handover] = {}
+    for handover in sorted((h for h in handovers if h.version == version), key=lambda h: h.seq):
+        for party in handover.to:
+            reached[party] = handover
+    by_party: dict[PartyId, list[Answer]] = {}
+    for answer in answers:
+        if answer.version == version:
+            by_party.setdefault(answer.party, []).append(answer)
+    got = {r.party: r for r in receipts if r.version == version}
+    result = []
+    for party, handover in reached.items():
+        own = by_party.get(party, [])
+        result.append(recipient_status(party, None, handover, got.get(party), own, outline, today))
+        group = parties.get(party)
+        if members and group is not None:
+            for member in group.members:
+                if member in reached:
+                    continue
+                mine = [*own, *by_party.get(member, [])]
+                receipt = got.get(member) or got.get(party)
+                result.append(recipient_status(member, party, handover, receipt, mine, outline, today))
+    return result

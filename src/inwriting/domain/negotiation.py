@@ -1,0 +1,313 @@
+"""Rules for what happens to a version once it exists: hand-overs, receipts, answers, meetings and
+preconditions. Each handler takes the (partial) state and one event and returns the next state or
+raises the domain error that says why the act is not allowed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import date
+from typing import Any
+
+from inwriting.domain import events as ev
+from inwriting.domain.events import Event, PartyId
+from inwriting.domain.model import (
+    NEEDS_TEXT,
+    POSITIONS,
+    PRECONDITION_ACTS,
+    Answer,
+    Handover,
+    Meeting,
+    Position,
+    Precondition,
+    PreconditionAct,
+    Proposal,
+    Receipt,
+    State,
+    Track,
+    Version,
+)
+from inwriting.domain.text import check_text
+from inwriting.errors import Conflict, InvalidInput, NotFound, Refused
+
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_CONTENT = re.compile(r"^sha256:[0-9a-f]{64}$")
+MAX_POINT_TEXT = 100_000
+
+
+def check_date(value: object, *, what: str = "date") -> str:
+    """A calendar date written YYYY-MM-DD (the day an act took place, or a deadline)."""
+    if not isinstance(value, str) or not _DATE.match(value):
+        raise InvalidInput(f"{what} must be a date written YYYY-MM-DD; got {value!r}")
+    try:
+        date.fromisoformat(value)
+    except ValueError as exc:
+        raise InvalidInput(f"{what} {value} is not a real date") from exc
+    return value
+
+
+def _text(event: Event, name: str) -> str:
+    value = event.body.get(name)
+    if not isinstance(value, str):
+        raise InvalidInput(f"{event.type}: body.{name} must be text")
+    return value
+
+
+def _optional_text(event: Event, name: str, *, what: str, max_len: int = 2000) -> str | None:
+    value = event.body.get(name)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise InvalidInput(f"{event.type}: body.{name} must be text or null")
+    return check_text(value, what=what, max_len=max_len)
+
+
+def _texts(event: Event, name: str) -> list[str]:
+    value = event.body.get(name, [])
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise InvalidInput(f"{event.type}: body.{name} must be a list of texts")
+    return list(value)
+
+
+def _version(state: State, event: Event) -> Version:
+    vid = _text(event, "version")
+    version = state.versions.get(vid)
+    if version is None:
+        raise NotFound(f"version {vid} does not exist")
+    if event.track != version.track:
+        raise InvalidInput(f"{event.type} for {vid} must carry its track {version.track} in the envelope")
+    return version
+
+
+def _track(state: State, event: Event) -> Track:
+    track = state.tracks.get(event.track or "")
+    if track is None:
+        raise NotFound(f"track {event.track} does not exist")
+    return track
+
+
+def _new_id(existing: Any, event: Event, name: str, *, prefix: str) -> str:
+    value = _text(event, name)
+    if not value.startswith(prefix):
+        raise InvalidInput(f"{name} id {value!r} must start with {prefix!r}")
+    if value in existing:
+        raise Conflict(f"{value} already exists")
+    return value
+
+
+def recipients_of(state: State, version: str) -> dict[PartyId, Handover]:
+    """Each party the version was handed to, directly, with the latest hand-over that reached it."""
+    reached: dict[PartyId, Handover] = {}
+    for handover in sorted(state.handovers.values(), key=lambda h: h.seq):
+        if handover.version == version:
+            for party in handover.to:
+                reached[party] = handover
+    return reached
+
+
+def reached_through(state: State, version: str, party: PartyId) -> PartyId | None:
+    """The recipient through which `party` has the version: itself, or an alliance it belongs to."""
+    reached = recipients_of(state, version)
+    if party in reached:
+        return party
+    for recipient in reached:
+        group = state.parties.get(recipient)
+        if group is not None and party in group.members:
+            return recipient
+    return None
+
+
+def _handover_made(state: State, event: Event) -> State:
+    version = _version(state, event)
+    by = event.actor.party
+    if by != version.author:
+        raise Refused(f"only the author of {version.id} ({version.author}) can hand it over; not {by}")
+    hid = _new_id(state.handovers, event, "handover", prefix=f"{version.id}/h")
+    to = tuple(PartyId(p) for p in _texts(event, "to"))
+    if not to:
+        raise InvalidInput("a hand-over needs at least one recipient")
+    if len(set(to)) != len(to):
+        raise InvalidInput("a recipient is named twice")
+    for party in to:
+        if party not in state.parties:
+            raise NotFound(f"party {party} is not registered")
+        if party == by:
+            raise Refused(f"{by} cannot hand its own text to itself")
+    day = check_date(event.body.get("date"), what="hand-over date")
+    due = event.body.get("due")
+    if due is not None:
+        check_date(due, what="due date")
+        if due < day:
+            raise InvalidInput(f"the answer cannot be due ({due}) before the hand-over ({day})")
+    point_by_point = event.body.get("point_by_point")
+    if not isinstance(point_by_point, bool):
+        raise InvalidInput("point_by_point must be true or false")
+    meeting = event.body.get("meeting")
+    if meeting is not None:
+        found = state.meetings.get(str(meeting))
+        if found is None:
+            raise NotFound(f"meeting {meeting} does not exist")
+        if found.track != version.track:
+            raise Refused(f"meeting {meeting} is on track {found.track}, not on {version.track}")
+    handover = Handover(hid, version.id, version.track, by, to, day, due, point_by_point, meeting, event.seq)
+    return replace(state, handovers=state.handovers.set(hid, handover))
+
+
+def _receipt_signed(state: State, event: Event) -> State:
+    version = _version(state, event)
+    party = event.actor.party
+    if reached_through(state, version.id, party) is None:
+        raise Refused(f"{version.id} was not handed to {party}; there is nothing to acknowledge")
+    rid = f"{version.id}/receipt/{party}"
+    if _text(event, "receipt") != rid:
+        raise InvalidInput(f"the receipt of {party} for {version.id} is {rid}")
+    if rid in state.receipts:
+        raise Conflict(f"{party} already acknowledged {version.id} (event {state.receipts[rid].seq})")
+    day = check_date(event.body.get("date"), what="receipt date")
+    first = min(h.date for h in state.handovers.values() if h.version == version.id)
+    if day < first:
+        raise InvalidInput(f"a receipt ({day}) cannot predate the hand-over ({first})")
+    delegate = _optional_text(event, "delegate", what="delegate", max_len=200)
+    receipt = Receipt(rid, version.id, party, day, delegate, event.seq)
+    return replace(state, receipts=state.receipts.set(rid, receipt))
+
+
+def _positions(event: Event, version: Version) -> tuple[Position, ...]:
+    raw = event.body.get("positions")
+    if not isinstance(raw, list):
+        raise InvalidInput("positions must be a list")
+    known = {eid for eid, _ in version.outline}
+    seen: set[str] = set()
+    result = []
+    for item in raw:
+        if not isinstance(item, dict) or not isinstance(item.get("eid"), str):
+            raise InvalidInput("each position must be an object with an eid")
+        eid, position = item["eid"], item.get("position")
+        if eid not in known:
+            raise NotFound(f"{version.id} has no point {eid}")
+        if eid in seen:
+            raise InvalidInput(f"point {eid} is answered twice")
+        seen.add(eid)
+        if position not in POSITIONS:
+            raise InvalidInput(f"position on {eid} must be one of {', '.join(POSITIONS)}; got {position!r}")
+        text, reason = item.get("text"), item.get("reason")
+        if text is not None:
+            text = check_text(str(text), what=f"text on {eid}", max_len=MAX_POINT_TEXT)
+        if reason is not None:
+            reason = check_text(str(reason), what=f"reason on {eid}", max_len=MAX_POINT_TEXT)
+        if position in NEEDS_TEXT and not text:
+            raise InvalidInput(f"{position} on {eid} needs its text (the new text, counter-text or question)")
+        result.append(Position(eid, str(position), text or None, reason or None))
+    return tuple(result)
+
+
+def _proposals(event: Event) -> tuple[Proposal, ...]:
+    raw = event.body.get("proposals", [])
+    if not isinstance(raw, list) or not all(
+        isinstance(p, dict) and isinstance(p.get("label"), str) and isinstance(p.get("text"), str)
+        for p in raw
+    ):
+        raise InvalidInput("proposals must be a list of {label, text}")
+    return tuple(
+        Proposal(
+            check_text(p["label"], what="proposal label", max_len=200),
+            check_text(p["text"], what="proposal text", max_len=MAX_POINT_TEXT),
+        )
+        for p in raw
+    )
+
+
+def _answer_given(state: State, event: Event) -> State:
+    version = _version(state, event)
+    party = event.actor.party
+    if reached_through(state, version.id, party) is None:
+        raise Refused(f"{version.id} was not handed to {party}; record the hand-over before its answer")
+    aid = _new_id(state.answers, event, "answer", prefix=f"{version.id}/answer/{party}/")
+    form = event.body.get("form")
+    if form not in ("points", "prose"):
+        raise InvalidInput("form must be 'points' or 'prose'")
+    positions = _positions(event, version)
+    proposals = _proposals(event)
+    if form == "prose" and (positions or proposals):
+        raise InvalidInput("an answer in prose carries no per-point positions until they are confirmed")
+    content = _text(event, "content")
+    if not _CONTENT.match(content):
+        raise InvalidInput("content must be sha256:<64 hex digits>")
+    day = check_date(event.body.get("date"), what="answer date")
+    answer = Answer(aid, version.id, party, day, str(form), content, positions, proposals, event.seq)
+    return replace(state, answers=state.answers.set(aid, answer))
+
+
+def _meeting_held(state: State, event: Event) -> State:
+    track = _track(state, event)
+    actor = event.actor.party
+    if actor != ev.OPERATOR and actor not in track.parties:
+        raise Refused(f"{actor} is not a party to track {track.id}")
+    mid = _new_id(state.meetings, event, "meeting", prefix=f"{track.id}/")
+    day = check_date(event.body.get("date"), what="meeting date")
+    place = check_text(_text(event, "place"), what="place", max_len=200)
+    delegates = tuple(check_text(d, what="delegate", max_len=200) for d in _texts(event, "delegates"))
+    tabled = tuple(_texts(event, "tabled"))
+    for vid in tabled:
+        if vid not in state.versions:
+            raise NotFound(f"version {vid} (tabled) does not exist")
+    meeting = Meeting(mid, track.id, day, place, delegates, tabled, actor, event.seq)
+    return replace(state, meetings=state.meetings.set(mid, meeting))
+
+
+def _precondition_added(state: State, event: Event) -> State:
+    track = _track(state, event)
+    by = event.actor.party
+    if by not in track.parties:
+        raise Refused(f"{by} is not a party to track {track.id}")
+    pid = _new_id(state.preconditions, event, "precondition", prefix=f"{track.id}/pre/")
+    text = check_text(_text(event, "text"), what="precondition", max_len=5000)
+    version = event.body.get("version")
+    if version is not None and version not in state.versions:
+        raise NotFound(f"version {version} does not exist")
+    day = check_date(event.body.get("date"), what="date")
+    anticipated = event.body.get("anticipated", False)
+    if not isinstance(anticipated, bool):
+        raise InvalidInput("anticipated must be true or false")
+    pre = Precondition(pid, track.id, by, text, version, day, (), event.seq, anticipated)
+    return replace(state, preconditions=state.preconditions.set(pid, pre))
+
+
+def _precondition_answered(state: State, event: Event) -> State:
+    pid = _text(event, "precondition")
+    pre = state.preconditions.get(pid)
+    if pre is None:
+        raise NotFound(f"precondition {pid} does not exist")
+    track = _track(state, event)
+    if track.id != pre.track:
+        raise InvalidInput(f"precondition {pid} is on track {pre.track}")
+    party = event.actor.party
+    if party not in track.parties:
+        raise Refused(f"{party} is not a party to track {track.id}")
+    act = event.body.get("act")
+    if act not in PRECONDITION_ACTS:
+        raise InvalidInput(f"act must be one of {', '.join(PRECONDITION_ACTS)}; got {act!r}")
+    if pre.status in ("met", "waived"):
+        raise Conflict(f"precondition {pid} is already {pre.status}")
+    if act in ("accept", "reject") and party == pre.by and not pre.anticipated:
+        raise Refused(f"{party} set precondition {pid}; only the other parties accept or reject it")
+    if act == "waive" and (party != pre.by or pre.anticipated):
+        raise Refused(f"only the party that set precondition {pid} ({pre.by}) can waive it")
+    day = check_date(event.body.get("date"), what="date")
+    if day < pre.date and not pre.anticipated:
+        raise InvalidInput(f"{act} ({day}) cannot predate the precondition ({pre.date})")
+    reason = _optional_text(event, "reason", what="reason", max_len=5000)
+    done = replace(pre, acts=(*pre.acts, PreconditionAct(str(act), party, day, reason, event.seq)))
+    return replace(state, preconditions=state.preconditions.set(pid, done))
+
+
+HANDLERS: dict[str, Callable[[State, Event], State]] = {
+    ev.HANDOVER_MADE: _handover_made,
+    ev.RECEIPT_SIGNED: _receipt_signed,
+    ev.ANSWER_GIVEN: _answer_given,
+    ev.MEETING_HELD: _meeting_held,
+    ev.PRECONDITION_ADDED: _precondition_added,
+    ev.PRECONDITION_ANSWERED: _precondition_answered,
+}

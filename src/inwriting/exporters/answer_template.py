@@ -1,0 +1,41 @@
+"""Write a ready-to-fill answer file for a version: every point listed with `?` for its position and
+the draft's own text beside it in a comment, in the convention that `importers.answer` reads.
+"""
+
+from __future__ import annotations
+
+from inwriting.domain.documents import DraftText, Point
+from inwriting.domain.model import POSITIONS
+
+_GUIDE = f"""<!--
+How to answer: after each point's colon, replace "?" with one position:
+  {" | ".join(POSITIONS)}
+amend, counter and clarify need their text quoted under the heading ("> ..."): the new text, the
+counter-text or the question. Add a paragraph "Reason: ..." to say why (optional).
+A point left at "?" (or deleted) stays unanswered, and `inwriting status` will name it.
+A position on an article covers its paragraphs unless a paragraph has its own.
+Add points of your own as "## New: LABEL" with their text quoted below.
+The draft's text is shown in comments for reference; comments are not part of the answer.
+-->"""
+
+
+def _comment(text: str) -> str:
+    # "-->" inside would close the comment early; "--" is not allowed in HTML comments at all
+    return "<!-- " + text.replace("--", "- -").replace("\n\n", "\n") + " -->"
+
+
+def _sections(point: Point, path: str, out: list[str]) -> None:
+    label = f"{path} {point.label}".strip() if point.label else path
+    out.append(f"## {label} {{{point.eid}}}: ?")
+    shown = "\n\n".join(x for x in (point.heading, point.text) if x)
+    if shown:
+        out.append(_comment(shown))
+    for child in point.children:
+        _sections(child, label, out)
+
+
+def to_answer_template(version: str, draft: DraftText) -> str:
+    blocks = [f"# Answer to {version}: {draft.title.replace(chr(10), ' ')}", _GUIDE]
+    for point in draft.points:
+        _sections(point, "", blocks)
+    return "\n\n".join(blocks) + "\n"
