@@ -1,7 +1,9 @@
 """`make demo`: build a small real record on the embedded SQLite default and show how to verify it.
 
 Parties and tracks come from the public record around the 2021 Russian draft treaties (see
-shared/corpus/README.md). Later issues add the drafts, answers, notes and instruments to this demo.
+shared/corpus/README.md): the two 2021 drafts, their hand-over on 2021-12-15 with a demand for a
+written answer point by point, the meetings of January 2022, the "no preconditions" statement, and
+the answers of 2022-01-26, whose texts the corpus does not hold (so nothing is invented for them).
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ import argparse
 import shutil
 from pathlib import Path
 
-from inwriting.app import bundles, drafts, registry, setup
+from inwriting.app import bundles, drafts, negotiation, registry, setup, talks
 from inwriting.app import log as log_cases
 from inwriting.app.context import App
 from inwriting.app.keystore import Keystore
@@ -80,6 +82,7 @@ def run(directory: Path, corpus: Path = CORPUS) -> None:
                 f"  {imported.version}: {imported.points} points imported from {path}, signed by RU"
                 f" on track {track} ({len(imported.notes)} notes on gaps and inferred numbering)"
             )
+        _talks(app, directory)
         cp = log_cases.checkpoint(app)
         print(f"  checkpoint signed at size {cp.size}, root {cp.root.hex()}")
         report = log_cases.verify(app)
@@ -98,7 +101,81 @@ def run(directory: Path, corpus: Path = CORPUS) -> None:
     print(f"  .venv/bin/inwriting log verify --db {db}")
     print(f"  .venv/bin/inwriting prove inclusion 3 --db {db}")
     print(f"  .venv/bin/inwriting draft show ru-us-treaty@v1 --db {db}")
+    print(f"  .venv/bin/inwriting status ru-us-treaty@v1 --db {db}")
+    print(f"  .venv/bin/inwriting due --db {db}")
+    print(f"  .venv/bin/inwriting matrix {PROCESS[0]} --members --db {db}")
+    print(f"  .venv/bin/inwriting precondition list --db {db}")
     print(f"  .venv/bin/inwriting verify {bundle} --log-key '{result.log_key}'")
+
+
+RYABKOV = "S. A. Ryabkov, Deputy Minister of Foreign Affairs"
+DONFRIED = "K. Donfried, Assistant Secretary of State"
+MEETINGS = [
+    ("ru-us", "2022-01-10", "Geneva", [], ["ru-us-treaty@v1"]),
+    ("nrc", "2022-01-12", "Brussels", [], ["ru-nato-agreement@v1"]),
+    ("osce", "2022-01-13", "Vienna", [], []),
+    ("ru-us", "2022-01-21", "Geneva", ["S. V. Lavrov (RU)", "A. Blinken (US)"], []),
+]
+# The answers of 2022-01-26 exist, but the corpus does not hold their texts: the demo records only
+# that each arrived, in prose, and says so in the stored text. No position is made up.
+ANSWER_NOTE = """Written answer of {party} to {version}, handed over on 2022-01-26.
+
+[Recorded by the inwriting demo. The text of this answer is not in the project's corpus, so it is not
+reproduced here and no position on any point is recorded from it. See shared/corpus/README.md.]
+"""
+
+
+def _talks(app: App, directory: Path) -> None:
+    """Hand-overs, receipts, meetings, the "no preconditions" statement and the answers received."""
+    for version, to in (("ru-us-treaty@v1", ["US"]), ("ru-nato-agreement@v1", ["NATO"])):
+        hid, _ = negotiation.handover(
+            app, version, to=to, point_by_point=True, date="2021-12-15", delegate=RYABKOV
+        )
+        negotiation.receipt(app, version, as_party="US", delegate=DONFRIED, date="2021-12-15")
+        print(f"  {hid}: {version} handed to {', '.join(to)} in Moscow on 2021-12-15, point by point")
+    pid, _ = talks.add_precondition(
+        app,
+        track="ru-us",
+        as_party="RU",
+        text="Any precondition for holding the talks on security guarantees",
+        date="2021-12-23",
+        anticipated=True,
+    )
+    talks.answer_precondition(
+        app,
+        pid,
+        act="reject",
+        as_party="RU",
+        reason=(
+            "Ryabkov: Russia will accept no preconditions for the talks and asks that they not be delayed."
+        ),
+        date="2021-12-23",
+    )
+    print(f"  {pid}: preconditions rejected in advance by RU on 2021-12-23")
+    for track, day, place, delegates, tabled in MEETINGS:
+        mid, _ = talks.add_meeting(
+            app, track=track, date=day, place=place, delegates=delegates, tabled=tabled
+        )
+        print(f"  meeting {mid} in {place}")
+    for party, version in (("US", "ru-us-treaty@v1"), ("NATO", "ru-nato-agreement@v1")):
+        note = directory / f"answer-{party}-2022-01-26.txt"
+        note.write_text(ANSWER_NOTE.format(party=party, version=version), encoding="utf-8")
+        recorded = negotiation.answer(app, version, as_party=party, file=note, prose=True, date="2022-01-26")
+        print(f"  {recorded.answer}: received in prose; no point answered in writing on the record")
+    for version in ("ru-us-treaty@v1", "ru-nato-agreement@v1"):
+        for s in negotiation.status(app, version):
+            print(
+                f"  status {version} / {s.party}: delivered {s.handover.date}, acknowledged"
+                f" {s.receipt.date if s.receipt else 'no'}, {s.coverage.covered}/{s.total} points answered"
+                f" in writing, unanswered: {len(s.coverage.unanswered)} articles ({s.state})"
+            )
+    from inwriting.cli.negotiation import matrix_csv
+    from inwriting.exporters.matrix_html import to_matrix_html
+
+    grid = negotiation.matrix(app, PROCESS[0], members=True)
+    (directory / "matrix.html").write_text(to_matrix_html(grid, title=PROCESS[0]), encoding="utf-8")
+    (directory / "matrix.csv").write_text(matrix_csv(grid), encoding="utf-8")
+    print(f"  matrix: {len(grid.rows)} points x {len(grid.columns)} parties in {directory}/matrix.html")
 
 
 def main() -> None:

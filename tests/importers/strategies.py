@@ -58,7 +58,8 @@ def _items(draw: st.DrawFn, parent: str) -> tuple[Point, ...]:
 @st.composite
 def _article(draw: st.DrawFn, number: int) -> Point:
     eid = f"art_{number}"
-    heading = draw(st.one_of(st.none(), st.sampled_from(["Scope", "Definitions", "Final clauses", "Гарантии"])))
+    headings = st.sampled_from(["Scope", "Definitions", "Final clauses", "Гарантии"])
+    heading = draw(st.one_of(st.none(), headings))
     paras = draw(st.integers(0, 3))
     if paras == 0:
         return Point(eid, f"Article {number}", draw(sentences()), heading)

@@ -4,12 +4,15 @@ prose), and read where every recipient stands: status, answers owed, the positio
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+import gc
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from datetime import UTC
 from pathlib import Path
 from typing import Any
 
+from pyrsistent import pmap
 from sqlalchemy import Connection, select
 
 from inwriting.app.context import App
@@ -27,7 +30,7 @@ from inwriting.errors import InvalidInput, NotFound
 from inwriting.importers.answer import MAX_ANSWER_BYTES, ParsedAnswer, parse_answer
 from inwriting.record.blob import blob_hash, new_salt
 from inwriting.storage import schema as t
-from inwriting.storage.projections import load_state
+from inwriting.storage.projections import answers_to, load_state
 
 
 def today(app: App) -> str:
@@ -157,9 +160,11 @@ def answer(
     digest = blob_hash(salt, data)
     party = PartyId(as_party)
     with app.store.write() as writer:
-        state = writer.load(Refs(versions=frozenset({version}), version_acts=frozenset({version})))
         prefix = f"{version}/answer/{party}/"
-        aid = f"{prefix}{_next_number(list(state.answers), prefix)}"
+        taken = writer.conn.execute(
+            select(t.answers.c.id).where(t.answers.c.version == version, t.answers.c.party == party)
+        )
+        aid = f"{prefix}{_next_number(list(taken.scalars()), prefix)}"
         form = "prose" if prose else "points"
         body: dict[str, Any] = {
             "answer": aid,
@@ -179,7 +184,7 @@ def answer(
         }
         writer.add_blob(digest, salt, "text/markdown" if not prose else "text/plain", data)
         recorded = record_in(app, writer, party, ev.ANSWER_GIVEN, body, track=found.track, delegate=delegate)
-    mine = [s for s in status(app, version) if s.party == party]
+    mine = [s for s in status(app, version, members=True, of=party) if s.party == party]
     return AnswerRecorded(aid, form, parsed, mine[0] if mine else None, recorded)
 
 
@@ -200,16 +205,26 @@ def _version_in(state: State, version: str) -> Version:
     return found
 
 
-def status(app: App, version: str, *, members: bool = False) -> list[RecipientStatus]:
-    """Per recipient: delivered, acknowledged, answered points, unanswered points, overdue."""
+def status(
+    app: App, version: str, *, members: bool = False, of: str | None = None
+) -> list[RecipientStatus]:
+    """Per recipient: delivered, acknowledged, answered points, unanswered points, overdue.
+
+    `of` limits the work to one party (and the alliances it belongs to) among the recipients."""
     found, draft = get_version(app, version)
     with app.store.read() as conn:
         state = load_state(conn, Refs(versions=frozenset({version}), version_acts=frozenset({version})))
+        parties: set[str] | None = None
+        if of is not None:
+            parties = {of, *(p for p, party in state.parties.items() if of in party.members)}
+            mine = {k: h for k, h in state.handovers.items() if parties & set(h.to)}
+            state = replace(state, handovers=pmap(mine))
+        answers = answers_to(conn, [version], parties)
     return version_status(
         found.id,
         state.handovers.values(),
         state.receipts.values(),
-        state.answers.values(),
+        answers.values(),
         state.parties,
         outline_of(draft),
         today(app),
@@ -237,6 +252,7 @@ def _statuses(
 ) -> list[tuple[Version, Outline, list[RecipientStatus]]]:
     with app.store.read() as conn:
         state = load_state(conn, Refs(versions=frozenset(versions), version_acts=frozenset(versions)))
+        answers = answers_to(conn, versions)
     day = today(app)
     result = []
     for vid in versions:
@@ -246,7 +262,7 @@ def _statuses(
             vid,
             state.handovers.values(),
             state.receipts.values(),
-            state.answers.values(),
+            answers.values(),
             state.parties,
             outline,
             day,
@@ -286,11 +302,26 @@ def matrix(app: App, scope: str, *, members: bool = False) -> Matrix:
         else:
             raise NotFound(f"no track or process named {scope}")
         versions = _handed_versions(conn, tracks)
-    parts = [
-        VersionColumns(found.id, found.author, outline, statuses)
-        for found, outline, statuses in _statuses(app, versions, members=members)
-    ]
-    return build_matrix(parts)
+    with _cyclic_gc_paused():
+        parts = [
+            VersionColumns(found.id, found.author, outline, statuses)
+            for found, outline, statuses in _statuses(app, versions, members=members)
+        ]
+        return build_matrix(parts)
+
+
+@contextmanager
+def _cyclic_gc_paused() -> Iterator[None]:
+    """A big grid allocates a few hundred thousand short-lived, acyclic objects (positions, cells,
+    rows); the cyclic collector's repeated scans of them cost a third of the time (measured in
+    bench/matrix.py). Reference counting still frees them; the collector resumes afterwards."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 # --- JSON forms shared by the CLI and the API -------------------------------------------------------

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 from inwriting.domain.events import PartyId
 from inwriting.domain.model import Answer, Handover, Party, Position, Receipt
@@ -23,6 +24,18 @@ class Outline:
     @classmethod
     def of(cls, points: Iterable[tuple[str, str, str | None]]) -> Outline:
         return cls(tuple(points))
+
+    @cached_property
+    def shape(self) -> tuple[list[str], list[int], list[list[int]]]:
+        """Eids, each point's parent index (-1 for none) and children's indexes, computed once."""
+        eids = [eid for eid, _, _ in self.points]
+        index = {eid: i for i, eid in enumerate(eids)}
+        parents = [index.get(parent, -1) if parent else -1 for _, _, parent in self.points]
+        children: list[list[int]] = [[] for _ in eids]
+        for i, p in enumerate(parents):
+            if p >= 0:
+                children[p].append(i)
+        return eids, parents, children
 
     def labels(self) -> dict[str, str]:
         return {eid: label for eid, label, _ in self.points}
@@ -66,34 +79,34 @@ def effective_positions(answers: Iterable[Answer]) -> dict[str, Position]:
 
 
 def coverage(outline: Outline, positions: Mapping[str, Position]) -> Coverage:
-    points = outline.points
-    inherited: dict[str, str] = {}
-    for eid, _, parent in points:  # parents come before their children
-        if parent is not None and eid not in positions:
-            source = parent if parent in positions else inherited.get(parent)
-            if source is not None:
-                inherited[eid] = source
-    children: dict[str, list[str]] = {}
-    for eid, _, parent in points:
-        if parent is not None:
-            children.setdefault(parent, []).append(eid)
-    covered: dict[str, bool] = {}
-    touched: dict[str, bool] = {}  # the point or a descendant of it is covered
-    for eid, _, _ in reversed(points):  # children before their parents
-        kids = children.get(eid)
-        direct = eid in positions or eid in inherited
-        covered[eid] = direct or (bool(kids) and all(covered[k] for k in kids or ()))
-        touched[eid] = covered[eid] or any(touched[k] for k in kids or ())
-    gaps: list[str] = []
-    for eid, _, parent in points:
-        if covered[eid]:
-            continue
-        if parent is not None and not covered[parent] and not touched[parent]:
+    eids, parents, children = outline.shape
+    n = len(eids)
+    has = [eid in positions for eid in eids]
+    source: list[str | None] = [None] * n  # the ancestor whose position covers point i
+    for i in range(n):  # parents come before their children
+        p = parents[i]
+        if p >= 0 and not has[i]:
+            source[i] = eids[p] if has[p] else source[p]
+    covered = [False] * n
+    touched = [False] * n  # the point or one of its descendants is covered
+    for i in range(n - 1, -1, -1):  # children before their parents
+        kids = children[i]
+        if has[i] or source[i] is not None:
+            covered[i] = touched[i] = True
+        elif kids:
+            covered[i] = all(covered[k] for k in kids)
+            touched[i] = covered[i] or any(touched[k] for k in kids)
+    gaps = []
+    for i in range(n):
+        if covered[i] or touched[i]:
+            continue  # answered, or some sub-points are: the gaps are named among them
+        p = parents[i]
+        if p >= 0 and not touched[p]:
             continue  # its parent is named instead
-        if touched[eid]:
-            continue  # some sub-points are answered: the gaps are named among them
-        gaps.append(eid)
-    return Coverage(positions, inherited, tuple(gaps), frozenset(e for e, c in covered.items() if c))
+        gaps.append(eids[i])
+    inherited = {eids[i]: src for i, src in enumerate(source) if src is not None}
+    answered = frozenset(e for e, c in zip(eids, covered, strict=True) if c)
+    return Coverage(positions, inherited, tuple(gaps), answered)
 
 
 @dataclass(frozen=True)
@@ -141,14 +154,16 @@ def recipient_status(
     today: str,
 ) -> RecipientStatus:
     ordered = tuple(sorted(answers, key=lambda a: a.seq))
-    positions: dict[str, Position] = {}
+    result = coverage(outline, effective_positions(ordered))
     completed_on = None
-    for answer in ordered:  # replay, to know the day the answer became complete
-        for position in answer.positions:
-            positions[position.eid] = position
-        if completed_on is None and answer.positions and not coverage(outline, positions).unanswered:
-            completed_on = answer.date
-    result = coverage(outline, positions)
+    if not result.unanswered and ordered:
+        # coverage only grows answer by answer: find the first answer after which nothing was open
+        positions: dict[str, Position] = {}
+        for answer in ordered:
+            positions.update((p.eid, p) for p in answer.positions)
+            if answer.positions and not coverage(outline, positions).unanswered:
+                completed_on = answer.date
+                break
     answered_enough = completed_on is not None if handover.point_by_point else bool(ordered)
     due = handover.due
     overdue = due is not None and today > due and not answered_enough

@@ -284,7 +284,8 @@ class Refs:
     tracks: frozenset[str] = frozenset()
     documents: frozenset[str] = frozenset()
     versions: frozenset[str] = frozenset()
-    version_acts: frozenset[str] = frozenset()  # versions whose hand-overs, receipts and answers to load
+    version_acts: frozenset[str] = frozenset()  # versions whose hand-overs and receipts to load
+    answers: frozenset[str] = frozenset()
     meetings: frozenset[str] = frozenset()
     preconditions: frozenset[str] = frozenset()
     meta: bool = False  # the log's origin and key (only the genesis needs them)
@@ -316,6 +317,7 @@ def references(event: Event) -> Refs:
         documents=texts("document"),
         versions=texts("version", "based_on", "tabled"),
         version_acts=texts("version") if event.type in _VERSION_ACTS else frozenset(),
+        answers=texts("answer"),
         meetings=texts("meeting"),
         preconditions=texts("precondition"),
         meta=event.type == ev.GENESIS,

@@ -6,7 +6,7 @@ Everything is a frozen dataclass; State changes only through `inwriting.domain.f
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal, get_args
+from typing import Literal, NamedTuple, get_args
 
 from pyrsistent import PMap, pmap
 
@@ -114,8 +114,9 @@ class Receipt:
     seq: int
 
 
-@dataclass(frozen=True)
-class Position:
+class Position(NamedTuple):
+    """A party's position on one point (a named tuple: a big matrix loads hundreds of thousands)."""
+
     eid: str
     position: str  # one of POSITIONS
     text: str | None = None

@@ -54,7 +54,9 @@ _DOCUMENTS = _by_ids(t.documents, t.documents.c.id)
 _VERSIONS = _by_ids(t.versions, t.versions.c.id)
 _HANDOVERS = _by_ids(t.handovers, t.handovers.c.version, (t.handovers.c.seq,))
 _RECEIPTS = _by_ids(t.receipts, t.receipts.c.version, (t.receipts.c.seq,))
-_ANSWERS = _by_ids(t.answers, t.answers.c.version, (t.answers.c.seq,))
+_ANSWERS = _by_ids(t.answers, t.answers.c.id, (t.answers.c.seq,))
+_ANSWERS_TO = select(t.answers).where(t.answers.c.version.in_(bindparam("versions", expanding=True)))
+_ANSWERS_BY = _ANSWERS_TO.where(t.answers.c.party.in_(bindparam("parties", expanding=True)))
 _MEETINGS = _by_ids(t.meetings, t.meetings.c.id, (t.meetings.c.seq,))
 _PRECONDITIONS = _by_ids(t.preconditions, t.preconditions.c.id, (t.preconditions.c.seq,))
 _META = select(t.log_meta.c.origin, t.log_meta.c.log_vkey)
@@ -83,7 +85,7 @@ def load_state(conn: Connection, refs: Refs | None = None, *, size: int | None =
         log_vkey=meta.log_vkey if meta else None,
         handovers=pmap(handovers),
         receipts=pmap(_load_receipts(conn, acts)),
-        answers=pmap(_load_answers(conn, acts)),
+        answers=pmap(_load_answers(conn, None if refs is None else refs.answers)),
         meetings=pmap(_load_meetings(conn, None if refs is None else refs.meetings)),
         preconditions=pmap(_load_preconditions(conn, None if refs is None else refs.preconditions)),
         parties=pmap(_load_parties(conn, party_ids)),
@@ -124,9 +126,24 @@ def _load_receipts(conn: Connection, versions: Collection[str] | None) -> dict[s
     }
 
 
-def _load_answers(conn: Connection, versions: Collection[str] | None) -> dict[str, Answer]:
-    if versions is not None and not versions:
+def _load_answers(conn: Connection, ids: Collection[str] | None) -> dict[str, Answer]:
+    if ids is not None and not ids:
         return {}
+    return _answers(_rows(conn, _ANSWERS, ids))
+
+
+def answers_to(
+    conn: Connection, versions: Collection[str], parties: Collection[str] | None = None
+) -> dict[str, Answer]:
+    """The answers to these versions (by these parties only, if given), in record order."""
+    if not versions or (parties is not None and not parties):
+        return {}
+    if parties is None:
+        return _answers(conn.execute(_ANSWERS_TO, {"versions": sorted(versions)}))
+    return _answers(conn.execute(_ANSWERS_BY, {"versions": sorted(versions), "parties": sorted(parties)}))
+
+
+def _answers(rows: Any) -> dict[str, Answer]:
     return {
         r.id: Answer(
             r.id,
@@ -135,11 +152,11 @@ def _load_answers(conn: Connection, versions: Collection[str] | None) -> dict[st
             r.date,
             r.form,
             r.content,
-            tuple(Position(e, p, x, why) for e, p, x, why in json.loads(r.positions)),
+            tuple(map(Position._make, json.loads(r.positions))),
             tuple(Proposal(label, text) for label, text in json.loads(r.proposals)),
             r.seq,
         )
-        for r in _rows(conn, _ANSWERS, versions)
+        for r in rows
     }
 
 

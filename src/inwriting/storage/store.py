@@ -184,6 +184,7 @@ class LogWriter:
             documents=refs.documents - have["documents"],
             versions=refs.versions - have["versions"],
             version_acts=refs.version_acts,
+            answers=refs.answers,
             meetings=refs.meetings,
             preconditions=refs.preconditions,
             meta=refs.meta,
