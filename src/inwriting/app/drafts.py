@@ -14,6 +14,7 @@ from inwriting.domain.documents import DraftText, draft_from_json, draft_to_json
 from inwriting.domain.events import PartyId
 from inwriting.domain.fold import Refs
 from inwriting.domain.model import Version
+from inwriting.domain.redline import Redline, carry_eids, redline
 from inwriting.errors import InvalidInput, NotFound
 from inwriting.importers import parse_file
 from inwriting.importers.text import MAX_BYTES
@@ -78,10 +79,17 @@ def import_draft(
 ) -> Imported:
     """Record the file's text as the next version of `document` (default: named after the file)."""
     draft = read_draft(path, title=title)
+    doc_id = document or _document_id(path)
+    base = based_on or _latest_version(app, doc_id)
+    carried = 0
+    if base is not None:  # points matched to the base keep its ids, however they were renumbered
+        _, base_draft = get_version(app, base)
+        derived = [p.eid for p in draft.walk()]
+        draft = carry_eids(base_draft, draft)
+        carried = sum(a != b for a, b in zip(derived, (p.eid for p in draft.walk()), strict=True))
     content = canonical(draft_to_json(draft))
     salt = new_salt()
     digest = blob_hash(salt, content)
-    doc_id = document or _document_id(path)
     with app.store.write() as writer:
         known = writer.load(Refs(documents=frozenset({doc_id})))
         existing = known.documents.get(doc_id)
@@ -97,7 +105,23 @@ def import_draft(
         }
         writer.add_blob(digest, salt, MEDIA_TYPE, content)
         recorded = record_in(app, writer, PartyId(as_party), ev.VERSION_CREATED, body, track=track)
-    return Imported(f"{doc_id}@v{number}", sum(1 for _ in draft.walk()), draft.notes, recorded)
+    notes = draft.notes
+    if carried:
+        notes = (*notes, f"{carried} points keep the ids they had in {base} (matched across renumbering)")
+    return Imported(f"{doc_id}@v{number}", sum(1 for _ in draft.walk()), notes, recorded)
+
+
+def _latest_version(app: App, document: str) -> str | None:
+    with app.store.read() as conn:
+        found = load_state(conn, Refs(documents=frozenset({document}))).documents.get(document)
+    return None if found is None else f"{document}@v{found.versions}"
+
+
+def compare(app: App, old: str, new: str) -> Redline:
+    """The redline between two versions (of any documents): points matched across renumbering."""
+    _, old_draft = get_version(app, old)
+    _, new_draft = get_version(app, new)
+    return redline(old_draft, new_draft)
 
 
 def get_version(app: App, version: str) -> tuple[Version, DraftText]:
@@ -120,3 +144,28 @@ def lineage(app: App, document: str) -> list[Version]:
     if document not in state.documents:
         raise NotFound(f"document {document} does not exist")
     return sorted((v for v in state.versions.values() if v.document == document), key=lambda v: v.number)
+
+
+EXPORT_FORMATS = ("md", "akn", "docx", "html")
+
+
+def export_version(app: App, version: str, fmt: str) -> bytes:
+    """A version's text in one of EXPORT_FORMATS; each re-imports to the same points (html excepted)."""
+    if fmt not in EXPORT_FORMATS:
+        raise InvalidInput(f"format must be one of {', '.join(EXPORT_FORMATS)}; got {fmt!r}")
+    found, draft = get_version(app, version)
+    if fmt == "md":
+        from inwriting.exporters.markdown import to_markdown
+
+        return to_markdown(draft).encode("utf-8")
+    if fmt == "akn":
+        from inwriting.exporters.akn import to_akn
+
+        return to_akn(draft, name=found.document, author=found.author)
+    if fmt == "docx":
+        from inwriting.exporters.docx import to_docx
+
+        return to_docx(draft)
+    from inwriting.exporters.html import to_html
+
+    return to_html(draft, version=found.id).encode("utf-8")

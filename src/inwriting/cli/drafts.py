@@ -20,10 +20,9 @@ from inwriting.cli.common import (
     out,
     reports_errors,
     say,
+    write_file,
 )
 from inwriting.domain.documents import KINDS, draft_to_json
-from inwriting.errors import InvalidInput
-from inwriting.exporters.markdown import to_markdown
 
 draft_app = typer.Typer(
     help="Drafts: versions of numbered texts, signed by their author.", no_args_is_help=True
@@ -33,7 +32,13 @@ draft_app = typer.Typer(
 @draft_app.command("import")
 @reports_errors
 def draft_import(
-    file: Annotated[Path, typer.Argument(metavar="FILE", help="Plain text (.txt) or Markdown (.md).")],
+    file: Annotated[
+        Path,
+        typer.Argument(
+            metavar="FILE",
+            help="Text (.txt), Markdown (.md), Word (.docx), PDF (.pdf) or Akoma Ntoso (.xml, .akn).",
+        ),
+    ],
     track: Annotated[str, typer.Option("--track", help="The track it is tabled on.")],
     as_party: Annotated[str, typer.Option("--as", metavar="PARTY", help="The author; signs with its key.")],
     title: Annotated[str | None, typer.Option("--title", help="Title (default: from the file).")] = None,
@@ -149,18 +154,21 @@ def draft_versions(
 def draft_export(
     version: Annotated[str, typer.Argument(metavar="VERSION")],
     out_file: Annotated[Path, typer.Option("--out", metavar="F", help="File to write.")],
-    fmt: Annotated[str, typer.Option("--format", help="md (more formats to come).")] = "md",
+    fmt: Annotated[
+        str,
+        typer.Option(
+            "--format", help="md | akn (Akoma Ntoso XML) | docx (Word) | html; all but html re-import."
+        ),
+    ] = "md",
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Write a version as Markdown that `draft import` reads back to the same points."""
-    if fmt != "md":
-        raise InvalidInput(f"format {fmt!r} is not supported yet; use md")
+    """Write a version as Markdown, Akoma Ntoso, Word or HTML (`draft import` reads the first three back)."""
     with app_for(db) as app:
-        _, draft = drafts.get_version(app, version)
-    temp = out_file.with_name(out_file.name + ".partial")
-    temp.write_text(to_markdown(draft), encoding="utf-8")
-    temp.replace(out_file)
+        data = drafts.export_version(app, version, fmt)
+    write_file(out_file, data)
     done(
-        as_json, {"version": version, "format": fmt, "path": str(out_file)}, f"wrote {version} to {out_file}"
+        as_json,
+        {"version": version, "format": fmt, "path": str(out_file), "bytes": len(data)},
+        f"wrote {version} to {out_file} ({fmt})",
     )

@@ -8,7 +8,7 @@ import typer
 
 from inwriting import __version__
 from inwriting.app import setup
-from inwriting.cli import logcmds, negotiation
+from inwriting.cli import logcmds, negotiation, redline
 from inwriting.cli.common import DbOption, JsonOption, KeystoreOption, emit_json, reports_errors, say
 from inwriting.cli.drafts import draft_app
 from inwriting.cli.registry import key_app, party_app, process_app, track_app
@@ -29,6 +29,7 @@ app.add_typer(draft_app, name="draft")
 for command in (negotiation.handover, negotiation.receipt, negotiation.answer, negotiation.status):
     app.command(command.__name__)(command)
 app.command("due")(negotiation.due)
+app.command("redline")(redline.redline)
 app.command("matrix")(negotiation.matrix)
 app.add_typer(meeting_app, name="meeting")
 app.add_typer(precondition_app, name="precondition")
