@@ -154,3 +154,34 @@ def test_precondition_life() -> None:
     assert state.preconditions["t/pre/1"].status == "waived"
     with pytest.raises(Conflict, match="already waived"):
         apply(state, event(12, ev.PRECONDITION_ANSWERED, act, party="RU", key="ed25519:ru", track="t"))
+
+
+def test_a_handover_at_a_meeting_is_on_the_meeting_day() -> None:
+    state = apply(with_track(), _version(6, "d@v1"))
+    meeting = {
+        "meeting": "t/2022-01-10",
+        "date": "2022-01-10",
+        "place": "Geneva",
+        "delegates": [],
+        "tabled": [],
+    }
+    state = apply(state, event(7, ev.MEETING_HELD, meeting, track="t"))
+    with pytest.raises(InvalidInput, match="was held on 2022-01-10, not on 2021-12-15"):
+        apply(state, handover(8, {"meeting": "t/2022-01-10"}))
+    state = apply(state, handover(8, {"meeting": "t/2022-01-10", "date": "2022-01-10", "due": None}))
+    assert state.handovers["d@v1/h1"].meeting == "t/2022-01-10"
+
+
+def test_a_precondition_names_a_version_of_its_own_track() -> None:
+    state = apply(
+        handed(),
+        event(
+            9,
+            ev.TRACK_CREATED,
+            {"track": "u", "process": "sg", "forum": "Vienna", "parties": ["RU", "US"]},
+            track="u",
+        ),
+    )
+    add = {"precondition": "u/pre/1", "text": "First this", "version": "d@v1", "date": "2022-01-01"}
+    with pytest.raises(Refused, match="d@v1 is on track t, not on u"):
+        apply(state, event(10, ev.PRECONDITION_ADDED, add, party="US", key=US_KEY, track="u"))

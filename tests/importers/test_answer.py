@@ -110,9 +110,11 @@ def test_bidi_in_a_heading_is_refused_before_parsing() -> None:
 def test_a_filled_template_answers_exactly_the_points_filled(draft: DraftText, data: st.DataObject) -> None:
     points = [(p["eid"], p["label"]) for p in outline(draft)]
     template = to_answer_template("d@v1", draft)
-    untouched = parse_answer(template, outline=points)
-    assert untouched.positions == () and untouched.left_open == tuple(eid for eid, _ in points)
+    with pytest.raises(InvalidInput, match="the answer takes no position"):
+        parse_answer(template, outline=points)  # an untouched template answers nothing
     chosen = {eid: data.draw(st.sampled_from(POSITIONS)) for eid, _ in points if data.draw(st.booleans())}
+    if not chosen:
+        chosen[points[0][0]] = "accept"
     filled = template
     for eid, position in chosen.items():
         quote = "\n> Some new text." if position in ("amend", "counter", "clarify") else ""
@@ -120,3 +122,16 @@ def test_a_filled_template_answers_exactly_the_points_filled(draft: DraftText, d
     parsed = parse_answer(filled, outline=points)
     assert {p.eid: p.position for p in parsed.positions} == chosen
     assert set(parsed.left_open) == {eid for eid, _ in points} - set(chosen)
+
+
+@pytest.mark.parametrize(
+    ("text", "message", "line"),
+    [
+        ("## Article 1: accept\n\n<p>Reason: we agree</p>\n", "HTML is not part of the answer convention", 3),
+        ("## Article 1: amend\n> new text\n> ## Article 2: reject\n", "a heading inside a '> ' quote", 3),
+    ],
+)
+def test_nothing_is_silently_dropped(text: str, message: str, line: int) -> None:
+    with pytest.raises(InvalidInput) as err:
+        parse_answer(text, outline=OUTLINE, source="a.md")
+    assert message in err.value.message and err.value.where == f"a.md:{line}"

@@ -238,16 +238,23 @@ def _check_checkpoints(state: State, stored: dict[int, st.StoredCheckpoint], roo
 
 
 def _check_texts(conn: Connection, state: State) -> None:
-    """Every version's text is stored and still hashes to what its signed event names."""
+    """Every version's and answer's text is stored and still hashes to what its signed event names."""
     for vid, version in sorted(state.versions.items()):
         stored = st.blob(conn, version.content)
         if stored is None:
             raise VerificationError(f"its text {version.content} is missing", where=f"version {vid}")
         check_blob(version.content, *stored, where=f"version {vid} (event {version.created_seq})")
+    for aid, answer in sorted(state.answers.items()):
+        stored = st.blob(conn, answer.content)
+        if stored is None:
+            raise VerificationError(f"its text {answer.content} is missing", where=f"answer {aid}")
+        check_blob(answer.content, *stored, where=f"answer {aid} (event {answer.seq})")
 
 
 def _check_projections(projected: State, folded: State) -> None:
-    for name in ("parties", "keys", "processes", "tracks", "documents", "versions"):
+    names = ("parties", "keys", "processes", "tracks", "documents", "versions")
+    acts = ("handovers", "receipts", "answers", "meetings", "preconditions")
+    for name in (*names, *acts):
         have, want = getattr(projected, name), getattr(folded, name)
         for key in sorted(set(have) | set(want)):
             if have.get(key) != want.get(key):

@@ -75,8 +75,10 @@ def handover(
     meeting: str | None = None,
     date: str | None = None,
     delegate: str | None = None,
+    as_party: str | None = None,
 ) -> tuple[str, Recorded]:
-    """Record that the version's author handed it to `to`; signed by the author."""
+    """Record that the version's author handed it to `to`; signed by the author (or `as_party`,
+    which the rules refuse unless it is the author)."""
     day = act_date(app, date, what="hand-over date")
     if due is not None:
         check_date(due, what="due date")
@@ -93,9 +95,8 @@ def handover(
             "point_by_point": point_by_point,
             "meeting": meeting,
         }
-        recorded = record_in(
-            app, writer, found.author, ev.HANDOVER_MADE, body, track=found.track, delegate=delegate
-        )
+        actor = PartyId(as_party) if as_party else found.author
+        recorded = record_in(app, writer, actor, ev.HANDOVER_MADE, body, track=found.track, delegate=delegate)
     return hid, recorded
 
 
@@ -205,9 +206,7 @@ def _version_in(state: State, version: str) -> Version:
     return found
 
 
-def status(
-    app: App, version: str, *, members: bool = False, of: str | None = None
-) -> list[RecipientStatus]:
+def status(app: App, version: str, *, members: bool = False, of: str | None = None) -> list[RecipientStatus]:
     """Per recipient: delivered, acknowledged, answered points, unanswered points, overdue.
 
     `of` limits the work to one party (and the alliances it belongs to) among the recipients."""

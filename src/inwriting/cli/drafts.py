@@ -104,6 +104,13 @@ def draft_show(
         heading = f"{point.heading}\n" if point.heading else ""
         table.add_row(cell(point.eid), cell(point.label), cell(heading + point.text))
     out.print(table)
+    if draft.amendments:
+        changes = Table(
+            "id", "proposed text", "by", "date", title="amendments proposed in the file (tracked changes)"
+        )
+        for a in draft.amendments:
+            changes.add_row(cell(a.eid), cell(a.text), cell(a.author), cell(a.date))
+        out.print(changes)
 
 
 @draft_app.command("versions")

@@ -49,6 +49,12 @@ def handover(
     point_by_point: Annotated[
         bool, typer.Option("--point-by-point", help="Demand a written answer on every point.")
     ] = False,
+    as_party: Annotated[
+        str | None,
+        typer.Option(
+            "--as", metavar="PARTY", help="The author handing it over (default: the version's author)."
+        ),
+    ] = None,
     at: Annotated[
         str | None, typer.Option("--at", metavar="MEETING", help="The meeting it was handed over at.")
     ] = None,
@@ -69,6 +75,7 @@ def handover(
             meeting=at,
             date=date,
             delegate=delegate,
+            as_party=as_party,
         )
     demand = "a point-by-point answer" if point_by_point else "an answer"
     due_text = f", {demand} due {due}" if due else (f", {demand} requested" if point_by_point else "")
@@ -134,9 +141,14 @@ def answer(
     """Record a written answer to a version; points it leaves out are named by `status`."""
     with app_for(db, keystore) as app:
         if template:
+            if file is not None or prose is not None:
+                raise InvalidInput("--template writes a file to fill in; it takes no --file or --prose")
             text = negotiation.answer_template(app, version)
             if out_file is None:
-                out.file.write(text)
+                if as_json:
+                    emit_json({"ok": True, "version": version, "template": text})
+                else:
+                    out.file.write(text)
                 return
             write_file(out_file, text.encode("utf-8"))
             done(

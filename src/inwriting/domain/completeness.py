@@ -44,7 +44,7 @@ class Outline:
         """Each point's label with its ancestors' ("Article 1 1. (a)"), for people reading a list."""
         result: dict[str, str] = {}
         for eid, label, parent in self.points:  # parents come first
-            own = label or eid
+            own = label or eid.rsplit("__", 1)[-1].replace("_", " ")  # "para 1" where none is printed
             result[eid] = f"{result[parent]} {own}" if parent in result else own
         return result
 
@@ -211,8 +211,8 @@ def version_status(
         group = parties.get(party)
         if members and group is not None:
             for member in group.members:
-                if member in reached:
-                    continue
+                if member in reached or member == handover.by:
+                    continue  # it has its own row, or wrote the text
                 mine = [*own, *by_party.get(member, [])]
                 receipt = got.get(member) or got.get(party)
                 result.append(recipient_status(member, party, handover, receipt, mine, outline, today))

@@ -151,6 +151,8 @@ def _handover_made(state: State, event: Event) -> State:
             raise NotFound(f"meeting {meeting} does not exist")
         if found.track != version.track:
             raise Refused(f"meeting {meeting} is on track {found.track}, not on {version.track}")
+        if found.date != day:
+            raise InvalidInput(f"meeting {meeting} was held on {found.date}, not on {day}")
     handover = Handover(hid, version.id, version.track, by, to, day, due, point_by_point, meeting, event.seq)
     return replace(state, handovers=state.handovers.set(hid, handover))
 
@@ -232,10 +234,15 @@ def _answer_given(state: State, event: Event) -> State:
     proposals = _proposals(event)
     if form == "prose" and (positions or proposals):
         raise InvalidInput("an answer in prose carries no per-point positions until they are confirmed")
+    if form == "points" and not (positions or proposals):
+        raise InvalidInput("the answer takes no position on any point and proposes none of its own")
     content = _text(event, "content")
     if not _CONTENT.match(content):
         raise InvalidInput("content must be sha256:<64 hex digits>")
     day = check_date(event.body.get("date"), what="answer date")
+    first = min(h.date for h in state.handovers.values() if h.version == version.id)
+    if day < first:
+        raise InvalidInput(f"an answer ({day}) cannot predate the hand-over ({first})")
     answer = Answer(aid, version.id, party, day, str(form), content, positions, proposals, event.seq)
     return replace(state, answers=state.answers.set(aid, answer))
 
@@ -265,8 +272,12 @@ def _precondition_added(state: State, event: Event) -> State:
     pid = _new_id(state.preconditions, event, "precondition", prefix=f"{track.id}/pre/")
     text = check_text(_text(event, "text"), what="precondition", max_len=5000)
     version = event.body.get("version")
-    if version is not None and version not in state.versions:
-        raise NotFound(f"version {version} does not exist")
+    if version is not None:
+        found = state.versions.get(str(version))
+        if found is None:
+            raise NotFound(f"version {version} does not exist")
+        if found.track != track.id:
+            raise Refused(f"version {version} is on track {found.track}, not on {track.id}")
     day = check_date(event.body.get("date"), what="date")
     anticipated = event.body.get("anticipated", False)
     if not isinstance(anticipated, bool):

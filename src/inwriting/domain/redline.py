@@ -10,8 +10,8 @@ import re
 from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, replace
-from functools import cache
+from dataclasses import asdict, dataclass, replace
+from itertools import pairwise
 from typing import Any, Literal
 
 from diff_match_patch import diff_match_patch  # type: ignore[import-untyped]
@@ -27,7 +27,8 @@ EID_PATTERN = re.compile(r"[a-z]+_[A-Za-z0-9]+(?:__[a-z]+_[A-Za-z0-9]+)*")
 
 GAP_THRESHOLD = 0.3  # a pair in the same place between anchors: "changed" rather than removed + added
 MOVE_THRESHOLD = 0.5  # a pair anywhere else (moved, or same eId out of place) must agree more
-_NEAR = 12  # candidates per point within its gap, nearest to its proportional position
+_STRONG = 0.8  # a candidate this close ends the search (points are mostly edited in place)
+_NEAR = 8  # candidates per point within its gap, nearest to its proportional position
 _TOP = 4  # candidates per point from the rare-shingle index
 _RARE = 3  # a shingle held by more unmatched old points than this says nothing about identity
 
@@ -86,51 +87,82 @@ class Redline:
 # ---- word diffs -----------------------------------------------------------------------------------
 
 _TOKEN = re.compile(r"\w+|\s+|[^\w\s]")  # covers every character, so tokens join back to the text
-_WORD = re.compile(r"\w+")
 _OPS: dict[int, Op] = {0: "equal", 1: "insert", -1: "delete"}
 _DMP = diff_match_patch()
 _DMP.Diff_Timeout = 0  # an optimal diff; per point the texts are short enough
 
 
-@cache
-def _private_use() -> str:
-    """Code points to stand for tokens: the BMP private-use area, then planes 15 and 16 (137k)."""
-    codes = (*range(0xE000, 0xF900), *range(0xF0000, 0xFFFFE), *range(0x100000, 0x10FFFE))
-    return "".join(map(chr, codes))
+def _private_use(n: int) -> str:
+    """The n-th code point standing for a token: the BMP private-use area, then planes 15 and 16."""
+    for start, size in ((0xE000, 0x1900), (0xF0000, 0xFFFE), (0x100000, 0xFFFE)):
+        if n < size:
+            return chr(start + n)
+        n -= size
+    raise OverflowError("more distinct tokens than private-use code points")
 
 
 def word_diff(old: str, new: str) -> tuple[WordDiff, ...]:
     """A word-level diff: each word, whitespace run and punctuation mark becomes one private-use
     character, diff-match-patch diffs those strings (optimal, no timeout), cleanupSemantic merges
-    the fragments a reader would not want, and the characters are mapped back to text."""
+    the fragments a reader would not want, and the characters are mapped back to text. The common
+    start and end, cut where a run of whitespace begins, are kept out of the diff (most edits are
+    a word or two in a long paragraph)."""
     if old == new:
         return (WordDiff("equal", old),) if old else ()
-    if not old:
-        return (WordDiff("insert", new),)
-    if not new:
-        return (WordDiff("delete", old),)
+    head = _common_head(old, new)
+    tail = _common_tail(old[head:], new[head:])
+    pieces: list[tuple[Op, str]] = [("equal", old[:head])]
+    pieces += _middle(old[head : len(old) - tail], new[head : len(new) - tail])
+    pieces.append(("equal", old[len(old) - tail :]))
+    merged: list[WordDiff] = []
+    for op, text in pieces:
+        if not text:
+            continue
+        if merged and merged[-1].op == op:
+            merged[-1] = WordDiff(op, merged[-1].text + text)
+        else:
+            merged.append(WordDiff(op, text))
+    return tuple(merged)
+
+
+def _common_head(a: str, b: str) -> int:
+    """Length of a common start ending where a whitespace run begins (a token boundary in both)."""
+    common: int = _DMP.diff_commonPrefix(a, b)
+    cut = a.rfind(" ", 0, common)
+    while cut > 0 and a[cut - 1].isspace():
+        cut -= 1
+    return max(cut, 0)
+
+
+def _common_tail(a: str, b: str) -> int:
+    """Length of a common end starting where a whitespace run begins, the character before it common."""
+    common: int = _DMP.diff_commonSuffix(a, b)
+    start = len(a) - common
+    cut = a.find(" ", start + 1)
+    while cut > 0 and a[cut - 1].isspace():
+        cut = a.find(" ", cut + 1)
+    return len(a) - cut if cut > 0 else 0
+
+
+def _middle(old: str, new: str) -> list[tuple[Op, str]]:
+    if not old or not new:
+        return [("delete", old), ("insert", new)]
+    split = _TOKEN.findall(old), _TOKEN.findall(new)
     codes: dict[str, str] = {}
-    tokens: dict[str, str] = {}
-    pua = _private_use()
-    encoded = []
-    for text in (old, new):
-        chars = []
-        for token in _TOKEN.findall(text):
-            char = codes.get(token)
-            if char is None:
-                if len(codes) == len(pua):  # more distinct words than code points: diff characters
-                    return _diff(old, new, str)
-                char = codes[token] = pua[len(codes)]
-                tokens[char] = token
-            chars.append(char)
-        encoded.append("".join(chars))
+    try:
+        for token in dict.fromkeys([*split[0], *split[1]]):
+            codes[token] = _private_use(len(codes))
+    except OverflowError:  # more distinct words than code points: diff characters instead
+        return _diff(old, new, str)
+    tokens = {char: token for token, char in codes.items()}
+    encoded = ["".join(map(codes.__getitem__, split[0])), "".join(map(codes.__getitem__, split[1]))]
     return _diff(encoded[0], encoded[1], lambda chars: "".join(map(tokens.__getitem__, chars)))
 
 
-def _diff(a: str, b: str, decode: Callable[[str], str]) -> tuple[WordDiff, ...]:
+def _diff(a: str, b: str, decode: Callable[[str], str]) -> list[tuple[Op, str]]:
     diffs = _DMP.diff_main(a, b, False)
     _DMP.diff_cleanupSemantic(diffs)
-    return tuple(WordDiff(_OPS[op], decode(chars)) for op, chars in diffs if chars)
+    return [(_OPS[op], decode(chars)) for op, chars in diffs]
 
 
 # ---- point matching -------------------------------------------------------------------------------
@@ -139,21 +171,21 @@ def _diff(a: str, b: str, decode: Callable[[str], str]) -> tuple[WordDiff, ...]:
 class _Node:
     """A point flattened in walk order, with what matching needs."""
 
-    __slots__ = ("children", "depth", "index", "key", "kind", "parent", "point", "shingles")
+    __slots__ = ("children", "depth", "flat", "index", "key", "kind", "parent", "point", "shingles")
 
     def __init__(self, index: int, point: Point, parent: int, depth: int) -> None:
         self.index, self.point, self.parent, self.depth = index, point, parent, depth
         last = point.eid.rpartition("__")[2]
         self.kind = last.partition("_")[0] if "_" in last else ""
         self.key = (point.heading or "", point.text)
+        self.flat = f"{self.key[0]}\n{self.key[1]}"
         self.children: list[int] = []
-        self.shingles: frozenset[object] | None = None
+        self.shingles: frozenset[str] | None = None
 
-    def shingle_set(self) -> frozenset[object]:
-        """Lower-cased words and word pairs of heading and text (computed once, when needed)."""
+    def shingle_set(self) -> frozenset[str]:
+        """`_shingles` of heading and text, computed once, when needed."""
         if self.shingles is None:
-            words = ["\x02", *_WORD.findall(f"{self.key[0]} {self.key[1]}".lower()), "\x03"]
-            self.shingles = frozenset([*words[1:-1], *zip(words, words[1:], strict=False)])
+            self.shingles = _shingles(self.flat)
         return self.shingles
 
 
@@ -166,7 +198,8 @@ def _flatten(draft: DraftText) -> list[_Node]:
         nodes.append(node)
         if parent >= 0:
             nodes[parent].children.append(node.index)
-        stack.extend((child, node.index, depth + 1) for child in reversed(point.children))
+        if point.children:
+            stack.extend([(child, node.index, depth + 1) for child in reversed(point.children)])
     return nodes
 
 
@@ -211,8 +244,7 @@ class _Matcher:
         by_eid = {node.point.eid: node.index for node in self.old}
         for level in self._levels():
             self._assign(level, lambda i: self._near(i, by_eid))
-        rest = [node.index for node in self.new if node.index not in self.match]
-        if rest:
+        if len(self.match) < len(self.new):
             index = self._rare_index()
             for level in self._levels():
                 self._assign(level, lambda i: self._similar(i, index))
@@ -252,40 +284,41 @@ class _Matcher:
         hi_old = self.anchors_old[k] if k < len(self.anchors_old) else len(self.old)
         free = self.free_old.get(node.kind, [])
         start, stop = bisect_right(free, lo_old), bisect_left(free, hi_old)
+        guess = lo_old + (i - lo_new) * (hi_old - lo_old) / (hi_new - lo_new)
         if stop - start > _NEAR:
-            guess = lo_old + (i - lo_new) * (hi_old - lo_old) / (hi_new - lo_new)
             mid = bisect_left(free, guess, start, stop)
             start = max(start, min(mid - _NEAR // 2, stop - _NEAR))
             stop = start + _NEAR
-        for j in free[start:stop]:
+        for j in sorted(free[start:stop], key=lambda j: (abs(j - guess), j)):
             yield j, GAP_THRESHOLD
         j = by_eid.get(node.point.eid, -1)
         if j >= 0 and not start <= bisect_left(free, j) < stop and self.old[j].kind == node.kind:
             yield j, MOVE_THRESHOLD
 
-    def _rare_index(self) -> dict[object, list[int]]:
-        index: dict[object, list[int]] = {}
+    def _rare_index(self) -> dict[tuple[str, str], list[int]]:
+        """(kind, word pair) -> the unmatched old points of that kind holding it, for rare pairs."""
+        index: dict[tuple[str, str], list[int]] = {}
         for node in self.old:
             if node.index not in self.taken:
                 for shingle in node.shingle_set():
-                    if isinstance(shingle, tuple):
-                        index.setdefault(shingle, []).append(node.index)
-        return {s: js for s, js in index.items() if len(js) <= _RARE}
+                    if " " in shingle:  # a word pair
+                        index.setdefault((node.kind, shingle), []).append(node.index)
+        return {key: js for key, js in index.items() if len(js) <= _RARE}
 
-    def _similar(self, i: int, index: dict[object, list[int]]) -> Iterable[tuple[int, float]]:
+    def _similar(self, i: int, index: dict[tuple[str, str], list[int]]) -> Iterable[tuple[int, float]]:
         """Old points sharing the most rare word pairs, and the old parents of its matched children."""
         node = self.new[i]
-        hits: Counter[int] = Counter()
-        for shingle in node.shingle_set():
-            hits.update(index.get(shingle, ()))
+        kind, empty = node.kind, ()
+        hits = Counter([j for shingle in node.shingle_set() for j in index.get((kind, shingle), empty)])
         found = {j for j, _ in sorted(hits.items(), key=lambda h: (-h[1], h[0]))[:_TOP]}
         found.update(self.old[self.match[c]].parent for c in node.children if c in self.match)
-        for j in sorted(found - {-1}):
+        for j in sorted(found - {-1}, key=lambda j: (-hits[j], j)):
             if self.old[j].kind == node.kind:
                 yield j, MOVE_THRESHOLD
 
     def _assign(self, level: list[int], candidates: Callable[[int], Iterable[tuple[int, float]]]) -> None:
-        """Greedy by score: the best pair first; ties go to the same eId, then document order."""
+        """Greedy by score: the best pair first; ties go to the same eId, then document order. A
+        point's candidates come nearest first; one scoring `_STRONG` ends the search for that point."""
         scored = []
         for i in level:
             for j, threshold in candidates(i):
@@ -295,28 +328,48 @@ class _Matcher:
                 if score >= threshold:
                     same = self.new[i].point.eid == self.old[j].point.eid
                     scored.append((-score, not same, i, j))
+                if score >= _STRONG:
+                    break
         for _, _, i, j in sorted(scored):
             if i not in self.match and j not in self.taken:
                 self._pair(i, j)
 
     def _score(self, i: int, j: int) -> float:
-        """Word and word-pair Jaccard of own text; a point with children counts each child that went
-        to a child of the candidate as one more agreeing part."""
+        """Similarity of own heading and text (`_similarity`); a point with children counts each child
+        that went to a child of the candidate as one more agreeing part."""
         n, o = self.new[i], self.old[j]
-        own = 0.0
-        if n.key == o.key:
-            own = 1.0
-        elif n.key != ("", "") and o.key != ("", ""):
-            a, b = n.shingle_set(), o.shingle_set()
-            common = len(a & b)
-            own = common / (len(a) + len(b) - common)
+        own = _similarity(n, o) if n.key != ("", "") and o.key != ("", "") else float(n.key == o.key)
         parts = max(len(n.children), len(o.children))
         if not parts:
             return own
-        votes = sum(1 for c in n.children if self.old[self.match.get(c, -1)].parent == j) if self.match else 0
+        votes = sum(1 for c in n.children if c in self.match and self.old[self.match[c]].parent == j)
         if n.key == ("", "") and o.key == ("", ""):
             return votes / parts
         return (votes + own) / (parts + 1)
+
+
+def _similarity(n: _Node, o: _Node) -> float:
+    """How much of the longer text the other shares: characters of a common start and end count
+    fully; unless they make up 80% of it (an edit in one place), the rest counts by the Jaccard
+    similarity of the two texts' sets of words and word pairs (computed once per point)."""
+    a, b = n.flat, o.flat
+    if a == b:
+        return 1.0
+    head: int = _DMP.diff_commonPrefix(a, b)
+    tail: int = _DMP.diff_commonSuffix(a[head:], b[head:])
+    longest = max(len(a), len(b))
+    if head + tail >= 0.8 * longest:
+        return (head + tail) / longest
+    x, y = n.shingle_set(), o.shingle_set()
+    common = len(x & y)
+    jaccard = common / (len(x) + len(y) - common)
+    return (head + tail + jaccard * (longest - head - tail)) / longest
+
+
+def _shingles(text: str) -> frozenset[str]:
+    """Lower-cased words and word pairs (with start and end marks, so one word still has pairs)."""
+    words = ["\x02", *text.lower().split(), "\x03"]
+    return frozenset([*words[1:-1], *map(" ".join, pairwise(words))])
 
 
 def _match(old: list[_Node], new: list[_Node]) -> dict[int, int]:
@@ -335,8 +388,10 @@ def match_points(old: DraftText, new: DraftText) -> dict[str, str]:
     3. Moved: points still unmatched are scored against old points sharing the most rare word pairs
        (an inverted index of pairs held by at most 3 old points) and against the old parents of their
        matched children (score >= 0.5), again deepest first and greedily.
-    The score is the Jaccard similarity of the sets of words and word pairs of heading and text; for a
-    point with children, each child matched to a child of the candidate adds one agreeing part.
+    The score of two texts (heading and text) counts the characters of their common start and end,
+    and the rest by the Jaccard similarity of its words and word pairs, over the longer text's length
+    (`_similarity`); for a point with children, each child matched to a child of the candidate adds
+    one agreeing part. Candidates are tried nearest first, and one scoring 0.8 ends the search.
     Each candidate set is bounded, so the cost grows with the number of points, not its square.
     """
     old_nodes, new_nodes = _flatten(old), _flatten(new)
@@ -366,60 +421,59 @@ def _moved(old: list[_Node], new: list[_Node], match: dict[int, int]) -> set[int
     return moved
 
 
+def _single(node: _Node, status: Literal["added", "removed"]) -> PointChange:
+    p, depth = node.point, node.depth
+    heading, text = p.heading or "", p.text
+    if status == "added":
+        words = word_diff("", heading), word_diff("", text)
+        return PointChange(status, None, p.eid, None, p.label, *words, depth=depth, new_index=node.index)
+    words = word_diff(heading, ""), word_diff(text, "")
+    return PointChange(status, p.eid, None, p.label, None, *words, depth=depth, old_index=node.index)
+
+
+def _pair_change(old: _Node, new: _Node, moved: bool) -> PointChange:
+    q, p = old.point, new.point
+    return PointChange(
+        "unchanged" if old.key == new.key else "changed",
+        q.eid,
+        p.eid,
+        q.label,
+        p.label,
+        word_diff(q.heading or "", p.heading or ""),
+        word_diff(q.text, p.text),
+        moved=moved,
+        renumbered=q.label != p.label or q.eid != p.eid,
+        depth=new.depth,
+        old_index=old.index,
+        new_index=new.index,
+    )
+
+
 def redline(old: DraftText, new: DraftText) -> Redline:
     """Match the points of two versions (see `match_points`) and diff each pair word by word."""
     old_nodes, new_nodes = _flatten(old), _flatten(new)
     match = _match(old_nodes, new_nodes)
     moved = _moved(old_nodes, new_nodes, match)
     changes: list[PointChange] = []
-    for node in new_nodes:
-        p, j = node.point, match.get(node.index)
-        if j is None:
-            changes.append(
-                PointChange(
-                    "added", None, p.eid, None, p.label, word_diff("", p.heading or ""),
-                    word_diff("", p.text), depth=node.depth, new_index=node.index,
-                )
-            )  # fmt: skip
-            continue
-        q = old_nodes[j].point
-        changes.append(
-            PointChange(
-                "unchanged" if old_nodes[j].key == node.key else "changed",
-                q.eid, p.eid, q.label, p.label,
-                word_diff(q.heading or "", p.heading or ""), word_diff(q.text, p.text),
-                moved=node.index in moved, renumbered=q.label != p.label or q.eid != p.eid,
-                depth=node.depth, old_index=j, new_index=node.index,
-            )
-        )  # fmt: skip
+    for i, node in enumerate(new_nodes):
+        j = match.get(i)
+        changes.append(_single(node, "added") if j is None else _pair_change(old_nodes[j], node, i in moved))
     # A removed point goes after the entry of its predecessor in the old document (or first).
     after: dict[int, list[PointChange]] = {}
     by_old = {j: i for i, j in match.items()}
     place = -1
     for node in old_nodes:
-        q = node.point
         if node.index in by_old:
             place = by_old[node.index]
-            continue
-        after.setdefault(place, []).append(
-            PointChange(
-                "removed", q.eid, None, q.label, None, word_diff(q.heading or "", ""),
-                word_diff(q.text, ""), depth=node.depth, old_index=node.index,
-            )
-        )  # fmt: skip
+        else:
+            after.setdefault(place, []).append(_single(node, "removed"))
     ordered = after.get(-1, [])
-    for change in changes:
+    for i, change in enumerate(changes):
         ordered.append(change)
-        ordered.extend(after.get(change.new_index or 0, []) if change.new_index is not None else [])
-    statuses = Counter(c.status for c in ordered)
-    summary = Summary(
-        statuses["unchanged"],
-        statuses["changed"],
-        statuses["added"],
-        statuses["removed"],
-        sum(c.moved for c in ordered),
-        sum(c.renumbered for c in ordered),
-    )
+        ordered.extend(after.get(i, ()))
+    n = Counter(c.status for c in ordered)
+    moves, renumbers = sum(c.moved for c in ordered), sum(c.renumbered for c in ordered)
+    summary = Summary(n["unchanged"], n["changed"], n["added"], n["removed"], moves, renumbers)
     return Redline(
         old.title,
         new.title,
@@ -441,14 +495,7 @@ def redline_to_json(r: Redline) -> dict[str, Any]:
         "new": {"title": r.new_title},
         "title_diff": _ops(r.title_words),
         "preamble_diff": _ops(r.preamble_words),
-        "summary": {
-            "unchanged": r.summary.unchanged,
-            "changed": r.summary.changed,
-            "added": r.summary.added,
-            "removed": r.summary.removed,
-            "moved": r.summary.moved,
-            "renumbered": r.summary.renumbered,
-        },
+        "summary": asdict(r.summary),
         "points": [
             {
                 "status": c.status,
@@ -466,16 +513,53 @@ def redline_to_json(r: Redline) -> dict[str, Any]:
     }
 
 
+Side = Literal["both", "old", "new"]
+
+
+def interleave(r: Redline) -> list[tuple[Side, PointChange]]:
+    """The points in one sequence that reads as the old version when "new" entries are dropped and
+    as the new version when "old" ones are: matched points that keep their order (a longest run, by
+    walk position) appear once as "both"; a removed point appears as "old", an added one as "new",
+    and any other matched point (moved in document order) twice, as "old" at its old place and "new"
+    at its new place."""
+    pairs = sorted((c for c in r.points if c.old_index is not None and c.new_index is not None), key=_new)
+    kept = _lis([_old(c) for c in pairs])
+    stable = [c for pos, c in enumerate(pairs) if pos in kept]
+    once = {id(c) for c in stable}
+    olds = sorted((c for c in r.points if c.old_index is not None and id(c) not in once), key=_old)
+    news = sorted((c for c in r.points if c.new_index is not None and id(c) not in once), key=_new)
+    out: list[tuple[Side, PointChange]] = []
+    o = n = 0
+    for sync in [*stable, None]:
+        while o < len(olds) and (sync is None or _old(olds[o]) < _old(sync)):
+            out.append(("old", olds[o]))
+            o += 1
+        while n < len(news) and (sync is None or _new(news[n]) < _new(sync)):
+            out.append(("new", news[n]))
+            n += 1
+        if sync is not None:
+            out.append(("both", sync))
+    return out
+
+
+def _old(c: PointChange) -> int:
+    return -1 if c.old_index is None else c.old_index
+
+
+def _new(c: PointChange) -> int:
+    return -1 if c.new_index is None else c.new_index
+
+
 # ---- stable eIds ----------------------------------------------------------------------------------
 
 
-def _fresh(eid: str, used: set[str]) -> str:
+def _fresh(eid: str, used: set[str], assigned: set[str]) -> str:
     """`eid` + "n1", "n2", ...: the first not in use. "art_2" becomes "art_2n1", "art_3__para_2"
     becomes "art_3__para_2n1"; importers never derive a number ending so, and the last token stays
     `[a-z]+_[A-Za-z0-9]+`."""
     stem = eid if EID_PATTERN.fullmatch(eid) else "point_x"
     k = 1
-    while f"{stem}n{k}" in used:
+    while f"{stem}n{k}" in used or f"{stem}n{k}" in assigned:
         k += 1
     return f"{stem}n{k}"
 
@@ -501,7 +585,7 @@ def carry_eids(base: DraftText, new: DraftText) -> DraftText:
             if parent is not None and eid.startswith(parent + "__"):
                 eid = carried[node.parent] + eid[len(parent) :]
             if eid in used or eid in assigned or not eid:
-                eid = _fresh(eid, used | assigned)
+                eid = _fresh(eid, used, assigned)
         assigned.add(eid)
         carried.append(eid)
     order = iter(carried)
@@ -525,6 +609,7 @@ __all__ = [
     "Summary",
     "WordDiff",
     "carry_eids",
+    "interleave",
     "match_points",
     "redline",
     "redline_to_json",

@@ -95,6 +95,12 @@ def parse_answer(
                 where=where,
             )
         positions.append(Position(section.eid, section.position, quote, reason))
+    if not positions and not proposals:
+        raise InvalidInput(
+            "the answer takes no position: every point is left at '?' (fill in at least one, or send"
+            " the answer as prose with --prose)",
+            where=source,
+        )
     return ParsedAnswer(tuple(positions), tuple(proposals), tuple(left_open))
 
 
@@ -109,6 +115,8 @@ def _sections(tokens: list[Token], outline: Sequence[tuple[str, str]], source: s
     while i < len(tokens):
         token = tokens[i]
         line = (token.map[0] + 1) if token.map else 0
+        if token.type == "heading_open" and quote_depth:
+            raise InvalidInput("a heading inside a '> ' quote; end the quote first", where=f"{source}:{line}")
         if token.type == "heading_open" and token.tag != "h1":
             content = tokens[i + 1].content.strip()
             sections.append(_heading(content, eids, by_label, f"{source}:{line}", line))
@@ -133,6 +141,11 @@ def _sections(tokens: list[Token], outline: Sequence[tuple[str, str]], source: s
                     " or start with 'Reason:'",
                     where=f"{source}:{line}",
                 )
+        elif token.type == "html_block" and not _is_comment(token.content):
+            raise InvalidInput(
+                "HTML is not part of the answer convention (only <!-- comments -->); quote text with '> '",
+                where=f"{source}:{line}",
+            )
         elif token.type in ("fence", "code_block", "bullet_list_open", "ordered_list_open") and sections:
             raise InvalidInput(
                 "lists and code blocks are not part of the answer convention; quote text with '> '",
@@ -140,6 +153,17 @@ def _sections(tokens: list[Token], outline: Sequence[tuple[str, str]], source: s
             )
         i += 1
     return sections
+
+
+def _is_comment(html: str) -> bool:
+    """True for a block made only of `<!-- ... -->` comments (what the template writes)."""
+    rest = html.strip()
+    while rest.startswith("<!--"):
+        end = rest.find("-->")
+        if end < 0:
+            return False
+        rest = rest[end + 3 :].strip()
+    return not rest
 
 
 def _heading(content: str, eids: set[str], by_label: dict[str, list[str]], where: str, line: int) -> _Section:
