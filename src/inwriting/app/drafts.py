@@ -45,11 +45,17 @@ class Imported:
 def read_text(path: Path, *, limit: int | None = None) -> bytes:
     """A file's bytes, refused before reading if it is missing or larger than `limit` (default 20 MB)."""
     limit = MAX_BYTES if limit is None else limit
+    if path.is_dir():
+        raise InvalidInput(f"{path} is a directory, not a file", where=str(path))
+    if not path.exists():
+        raise InvalidInput(f"no file at {path}", where=str(path))
     if not path.is_file():
-        raise InvalidInput(f"no file at {path}")
+        raise InvalidInput(f"{path} is not a regular file", where=str(path))
     size = path.stat().st_size
     if size > limit:
-        raise InvalidInput(f"{path} is {size} bytes; the limit is {limit // (1024 * 1024)} MB")
+        raise InvalidInput(
+            f"{path} is {size} bytes; the limit is {limit // (1024 * 1024)} MB", where=str(path)
+        )
     return path.read_bytes()
 
 
@@ -86,7 +92,10 @@ def import_draft(
         _, base_draft = get_version(app, base)
         derived = [p.eid for p in draft.walk()]
         draft = carry_eids(base_draft, draft)
-        carried = sum(a != b for a, b in zip(derived, (p.eid for p in draft.walk()), strict=True))
+        kept = {p.eid for p in base_draft.walk()}
+        carried = sum(
+            a != b and b in kept for a, b in zip(derived, (p.eid for p in draft.walk()), strict=True)
+        )
     content = canonical(draft_to_json(draft))
     salt = new_salt()
     digest = blob_hash(salt, content)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import select
+from sqlalchemy import Connection, Table, select
 
 from inwriting.app.context import App
 from inwriting.app.negotiation import act_date
@@ -49,12 +49,17 @@ def add_meeting(
         return mid, record_in(app, writer, actor, ev.MEETING_HELD, body, track=track)
 
 
+def _on_track(conn: Connection, table: Table, track: str | None) -> frozenset[str]:
+    """The ids of a projection's rows on one track (or on every track)."""
+    query = select(table.c.id)
+    if track is not None:
+        query = query.where(table.c.track == track)
+    return frozenset(conn.execute(query).scalars())
+
+
 def meetings(app: App, track: str | None = None) -> list[Meeting]:
     with app.store.read() as conn:
-        query = select(t.meetings.c.id)
-        if track is not None:
-            query = query.where(t.meetings.c.track == track)
-        ids = frozenset(conn.execute(query).scalars())
+        ids = _on_track(conn, t.meetings, track)
         found = load_state(conn, Refs(meetings=ids)).meetings.values()
     return sorted(found, key=lambda m: (m.date, m.seq))
 
@@ -107,9 +112,6 @@ def answer_precondition(
 
 def preconditions(app: App, track: str | None = None) -> list[Precondition]:
     with app.store.read() as conn:
-        query = select(t.preconditions.c.id)
-        if track is not None:
-            query = query.where(t.preconditions.c.track == track)
-        ids = frozenset(conn.execute(query).scalars())
+        ids = _on_track(conn, t.preconditions, track)
         found = load_state(conn, Refs(preconditions=ids)).preconditions.values()
     return sorted(found, key=lambda p: p.seq)

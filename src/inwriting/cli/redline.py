@@ -24,11 +24,16 @@ from inwriting.domain.redline import PointChange, WordDiff, redline_to_json
 _BADGE = {"added": "bold green", "removed": "bold red", "changed": "yellow", "unchanged": "dim"}
 
 
-def _words(words: tuple[WordDiff, ...]) -> Text:
+def _words(words: tuple[WordDiff, ...], *, marks: bool) -> Text:
+    """Changed words in colour on a terminal; without colour (piped, NO_COLOR) as [-old-]{+new+}."""
     text = Text()
     for piece in words:
         style = {"insert": "green underline", "delete": "red strike"}.get(piece.op, "")
-        text.append(piece.text, style=style)
+        if marks and piece.op != "equal":
+            opening, closing = ("{+", "+}") if piece.op == "insert" else ("[-", "-]")
+            text.append(opening + piece.text + closing, style=style)
+        else:
+            text.append(piece.text, style=style)
     return text
 
 
@@ -89,6 +94,6 @@ def redline(
             continue
         out.print(_line(change))
         if change.status != "unchanged" or (all_points and change.words):
-            body = _words(change.words)
+            body = _words(change.words, marks=not out.is_terminal or out.no_color)
             body.pad_left(2 * change.depth + 4)
             out.print(body)
