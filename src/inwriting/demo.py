@@ -165,7 +165,7 @@ def _talks(app: App, directory: Path) -> None:
     for version in ("ru-us-treaty@v1", "ru-nato-agreement@v1"):
         for s in negotiation.status(app, version):
             print(
-                f"  status {version} / {s.party}: delivered {s.handover.date}, acknowledged"
+                f"  status {version} / {s.party}: delivered {s.demand.delivered}, acknowledged"
                 f" {s.receipt.date if s.receipt else 'no'}, {s.coverage.covered}/{s.total} points answered"
                 f" in writing, unanswered: {len(s.coverage.unanswered)} articles ({s.state})"
             )

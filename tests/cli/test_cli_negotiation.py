@@ -29,6 +29,7 @@ RECIPIENT_KEYS = {
     "through",
     "state",
     "handover",
+    "handovers",
     "delivered",
     "acknowledged",
     "acknowledged_by",
@@ -119,7 +120,7 @@ def test_handover_receipt_and_status(c: Cli) -> None:
     )
     assert message == f"t@v1/h1: t@v1 delivered to US, a point-by-point answer due 2022-01-20 (event {size})"
     receipt = c.ok_json("receipt", T, "--as", "US", "--delegate", "J. Sullivan", "--date", "2022-01-11")
-    assert set(receipt) == {"ok", "receipt", "event"} and receipt["receipt"] == "t@v1/receipt/US"
+    assert set(receipt) == {"ok", "receipt", "event"} and receipt["receipt"] == "t@v1/h1/receipt/US"
     assert (receipt["event"]["type"], receipt["event"]["seq"]) == ("receipt.signed", size + 1)
 
     status = c.ok_json("status", T)
@@ -608,7 +609,11 @@ ERRORS: dict[str, tuple[list[str], str, str]] = {
         "not_found",
     ),
     "receipt by a non-recipient": (["receipt", T, "--as", "DE"], "t@v1 was not handed to DE", "refused"),
-    "duplicate receipt": (["receipt", T, "--as", "US"], "US already acknowledged t@v1", "conflict"),
+    "duplicate receipt": (
+        ["receipt", T, "--as", "US"],
+        "US has already acknowledged every hand-over of t@v1",
+        "conflict",
+    ),
     "answer by a party not handed it": (
         ["answer", T, "--as", "DE", "--file", "{ok}"],
         "not handed to DE",

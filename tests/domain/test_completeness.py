@@ -6,7 +6,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from inwriting.domain.completeness import Outline, coverage, recipient_status, version_status
+from inwriting.domain.completeness import Demand, Outline, coverage, recipient_status, version_status
 from inwriting.domain.events import PartyId
 from inwriting.domain.matrix import BY_PARTS, PROPOSED, UNANSWERED, VersionColumns, build_matrix, cell_for
 from inwriting.domain.model import POSITIONS, Answer, Handover, Party, Position
@@ -113,31 +113,33 @@ def test_every_open_leaf_is_named_once_by_itself_or_an_ancestor(taken: dict[str,
 
 def test_overdue_only_after_the_due_date_and_until_complete() -> None:
     partial = answer(US, 7, "2022-01-20", art_1="accept")
-    on_day = recipient_status(US, None, handover(), None, [partial], OUTLINE, "2022-01-26")
-    after = recipient_status(US, None, handover(), None, [partial], OUTLINE, "2022-01-27")
+    on_day = recipient_status(US, None, Demand.of([handover()]), None, [partial], OUTLINE, "2022-01-26")
+    after = recipient_status(US, None, Demand.of([handover()]), None, [partial], OUTLINE, "2022-01-27")
     assert not on_day.overdue and on_day.state == "partial"
     assert after.overdue and after.state == "overdue"
     rest = answer(US, 9, "2022-02-02", art_2="reject", art_3="counter")
-    done = recipient_status(US, None, handover(), None, [partial, rest], OUTLINE, "2022-03-01")
+    done = recipient_status(US, None, Demand.of([handover()]), None, [partial, rest], OUTLINE, "2022-03-01")
     assert done.complete and not done.overdue and done.late and done.completed_on == "2022-02-02"
 
 
 def test_without_point_by_point_any_answer_meets_the_deadline() -> None:
     prose = answer(US, 7, "2022-01-26", form="prose")
-    status = recipient_status(US, None, handover(point_by_point=False), None, [prose], OUTLINE, "2022-03-01")
+    status = recipient_status(
+        US, None, Demand.of([handover(point_by_point=False)]), None, [prose], OUTLINE, "2022-03-01"
+    )
     assert not status.overdue and not status.late and status.state == "prose"
     assert status.coverage.unanswered == ("art_1", "art_2", "art_3")
 
 
 def test_no_due_date_is_never_overdue() -> None:
-    status = recipient_status(US, None, handover(due=None), None, [], OUTLINE, "2030-01-01")
+    status = recipient_status(US, None, Demand.of([handover(due=None)]), None, [], OUTLINE, "2030-01-01")
     assert not status.overdue and status.state == "unanswered"
 
 
 def test_a_later_answer_replaces_an_earlier_position() -> None:
     first = answer(US, 7, "2022-01-20", art_1="accept", art_2="accept", art_3="accept")
     second = answer(US, 9, "2022-01-21", art_2="reject")
-    status = recipient_status(US, None, handover(), None, [second, first], OUTLINE, "2022-01-22")
+    status = recipient_status(US, None, Demand.of([handover()]), None, [second, first], OUTLINE, "2022-01-22")
     assert status.coverage.position_of("art_2") == Position("art_2", "reject")
     assert status.completed_on == "2022-01-20"
 
@@ -176,3 +178,30 @@ def test_matrix_cells_inheritance_and_contested_rows() -> None:
     assert rows["art_2"].contested and rows["art_2"].unanswered == 1  # PL rejects, US did not answer
     assert not rows["art_1__para_1"].contested
     assert rows["art_1__para_2"].unanswered == 1 and rows["art_1__para_2"].label == "Article 1 2."
+
+
+def test_a_members_own_position_overrides_its_alliance_whatever_the_order() -> None:
+    parties = {NATO: Party(NATO, "NATO", "alliance", (US, PL))}
+    own = answer(US, 7, "2022-01-26", art_1="reject")
+    later_alliance = answer(NATO, 9, "2022-01-27", art_1="accept", art_2="accept", art_3="accept")
+    rows = version_status(
+        "v@v1",
+        [handover(to=(NATO,))],
+        [],
+        [own, later_alliance],
+        parties,
+        OUTLINE,
+        "2022-02-01",
+        members=True,
+    )
+    us = next(r for r in rows if r.party == US)
+    assert us.coverage.position_of("art_1") == Position("art_1", "reject")
+    assert us.complete and us.completed_on == "2022-01-27"
+
+
+def test_the_strictest_demand_of_several_handovers_binds() -> None:
+    lax = Handover("v@v1/h2", "v@v1", "t", RU, (US,), "2022-01-10", None, False, None, 9)
+    rows = version_status("v@v1", [handover(), lax], [], [], {}, OUTLINE, "2022-02-01")
+    [us] = rows
+    assert us.demand.point_by_point and us.demand.due == "2022-01-26" and us.overdue
+    assert us.demand.delivered == "2021-12-15" and us.handover.id == "v@v1/h1"

@@ -69,7 +69,7 @@ def test_a_handover_and_an_answer_fold_into_state() -> None:
 @pytest.mark.parametrize(
     ("changes", "error", "message"),
     [
-        ({"handover": "other@v1/h1"}, InvalidInput, "must start with 'd@v1/h'"),
+        ({"handover": "other@v1/h1"}, InvalidInput, "must be 'd@v1/h' followed by a number"),
         ({"to": []}, InvalidInput, "at least one recipient"),
         ({"to": ["US", "US"]}, InvalidInput, "named twice"),
         ({"to": ["GHOST"]}, NotFound, "GHOST is not registered"),
@@ -101,7 +101,7 @@ def test_the_same_handover_id_twice_conflicts() -> None:
 @pytest.mark.parametrize(
     ("changes", "error", "message"),
     [
-        ({"answer": "d@v1/answer/RU/1"}, InvalidInput, "must start with 'd@v1/answer/US/'"),
+        ({"answer": "d@v1/answer/RU/1"}, InvalidInput, "must be 'd@v1/answer/US/' followed by a number"),
         ({"form": "prose"}, InvalidInput, "carries no per-point positions"),
         ({"form": "letter"}, InvalidInput, "'points' or 'prose'"),
         ({"positions": [{"eid": "art_9", "position": "accept"}]}, NotFound, "no point art_9"),
@@ -126,15 +126,21 @@ def test_an_answer_needs_a_handover_to_the_party() -> None:
 
 
 def test_receipts_once_per_party_and_not_before_the_handover() -> None:
-    body = {"receipt": "d@v1/receipt/US", "version": "d@v1", "date": "2021-12-16", "delegate": None}
+    body = {
+        "receipt": "d@v1/h1/receipt/US",
+        "handover": "d@v1/h1",
+        "version": "d@v1",
+        "date": "2021-12-16",
+        "delegate": None,
+    }
     state = apply(handed(), event(9, ev.RECEIPT_SIGNED, body, party="US", key=US_KEY, track="t"))
-    assert state.receipts["d@v1/receipt/US"].date == "2021-12-16"
+    assert state.receipts["d@v1/h1/receipt/US"].date == "2021-12-16"
     with pytest.raises(Conflict, match="already acknowledged"):
         apply(state, event(10, ev.RECEIPT_SIGNED, body, party="US", key=US_KEY, track="t"))
     early = {**body, "date": "2021-12-14"}
     with pytest.raises(InvalidInput, match="cannot predate"):
         apply(handed(), event(9, ev.RECEIPT_SIGNED, early, party="US", key=US_KEY, track="t"))
-    forged = {**body, "receipt": "d@v1/receipt/RU"}
+    forged = {**body, "receipt": "d@v1/h1/receipt/RU"}
     with pytest.raises(InvalidInput, match="receipt of US"):
         apply(handed(), event(9, ev.RECEIPT_SIGNED, forged, party="US", key=US_KEY, track="t"))
 
@@ -185,3 +191,40 @@ def test_a_precondition_names_a_version_of_its_own_track() -> None:
     add = {"precondition": "u/pre/1", "text": "First this", "version": "d@v1", "date": "2022-01-01"}
     with pytest.raises(Refused, match="d@v1 is on track t, not on u"):
         apply(state, event(10, ev.PRECONDITION_ADDED, add, party="US", key=US_KEY, track="u"))
+
+
+def test_texts_may_run_over_paragraphs_but_must_be_text() -> None:
+    two = "First paragraph.\n\nSecond paragraph."
+    positions = [{"eid": "art_1", "position": "amend", "text": two, "reason": two}]
+    proposals = [{"label": "Article 9", "text": two}]
+    state = apply(handed(), answer(9, {"positions": positions, "proposals": proposals}))
+    assert state.answers["d@v1/answer/US/1"].positions[0].text == two
+    with pytest.raises(InvalidInput, match="must be text or null"):
+        apply(
+            handed(), answer(9, {"positions": [{"eid": "art_1", "position": "reject", "reason": {"x": 1}}]})
+        )
+
+
+def test_acts_cannot_be_dated_after_the_day_they_were_signed() -> None:
+    with pytest.raises(InvalidInput, match="after the day the event was signed"):
+        apply(handed(), answer(9, {"date": "2099-01-01"}))
+
+
+def test_the_author_is_never_reached_through_an_alliance() -> None:
+    state = apply(
+        with_track(),
+        event(
+            6, ev.PARTY_REGISTERED, {"party": "G", "name": "G", "kind": "alliance", "members": ["RU", "US"]}
+        ),
+    )
+    state = apply(state, _version(7, "d@v1"))
+    state = apply(state, handover(8, {"to": ["G"]}))
+    body = {
+        "receipt": "d@v1/h1/receipt/RU",
+        "handover": "d@v1/h1",
+        "version": "d@v1",
+        "date": "2021-12-16",
+        "delegate": None,
+    }
+    with pytest.raises(Refused, match="not handed to RU"):
+        apply(state, event(9, ev.RECEIPT_SIGNED, body, party="RU", key="ed25519:ru", track="t"))

@@ -438,6 +438,13 @@ def test_carry_eids_keeps_ids_unique_and_unchanged_points_ids(pair: tuple[DraftT
     strip = [replace(p, eid="", children=()) for p in new.walk()]
     assert [replace(p, eid="", children=()) for p in carried.walk()] == strip
     position = {p.eid: k for k, p in enumerate(new.walk())}
+    parent_of: dict[str, str] = {}
+    for point in carried.walk():
+        for child in point.children:
+            parent_of[child.eid] = point.eid
+            assert child.eid.startswith(point.eid + "__")  # an eId always extends its parent's
     for c in redline(old, new).points:
-        if c.status == "unchanged" and c.new_eid is not None:
-            assert eids[position[c.new_eid]] == c.old_eid
+        if c.status == "unchanged" and c.new_eid is not None and c.old_eid is not None:
+            kept = eids[position[c.new_eid]]
+            if kept != c.old_eid:  # only a point now under another parent may change its id
+                assert parent_of.get(kept) != c.old_eid.rpartition("__")[0]

@@ -133,13 +133,13 @@ def test_handover_and_receipt_show_in_status(record: App) -> None:
     hid, handed = neg.handover(record, T, to=["US"], due="2022-01-20", point_by_point=True, date="2022-01-10")
     set_today(record, "2022-01-12")
     rid, received = neg.receipt(record, T, as_party="US", delegate="J. Sullivan", date="2022-01-11")
-    assert (hid, rid) == ("t@v1/h1", "t@v1/receipt/US")
+    assert (hid, rid) == ("t@v1/h1", "t@v1/h1/receipt/US")
 
     [us] = neg.status(record, T)
     assert us.handover == Handover(
         hid, T, "ru-us", "RU", ("US",), "2022-01-10", "2022-01-20", True, None, handed.seq
     )
-    assert us.receipt == Receipt(rid, T, "US", "2022-01-11", "J. Sullivan", received.seq)
+    assert us.receipt == Receipt(rid, T, hid, "US", "2022-01-11", "J. Sullivan", received.seq)
     assert (us.party, us.through, us.state, us.answers, us.total) == ("US", None, "unanswered", (), 18)
     assert (us.overdue, us.late, us.complete, us.completed_on) == (False, False, False, None)
     assert us.coverage.unanswered == TREATY_ARTICLES  # whole articles, not their paragraphs
@@ -169,12 +169,21 @@ def test_a_version_handed_to_nobody_has_no_status(record: App) -> None:
         neg.status(record, "ghost@v1")
 
 
-def test_a_later_handover_to_the_same_party_replaces_its_terms(record: App) -> None:
-    neg.handover(record, T, to=["US"], due="2022-01-20", point_by_point=True, date="2022-01-10")
+def test_a_later_handover_never_withdraws_an_earlier_demand(record: App) -> None:
+    first, _ = neg.handover(record, T, to=["US"], due="2022-01-20", point_by_point=True, date="2022-01-10")
+    neg.receipt(record, T, as_party="US", date="2022-01-10")
     hid, _ = neg.handover(record, T, to=["US"], due="2022-02-20", date="2022-01-15")
     assert hid == "t@v1/h2"
+    set_today(record, "2022-01-25")
     [us] = neg.status(record, T)
-    assert (us.handover.id, us.handover.due, us.handover.point_by_point) == (hid, "2022-02-20", False)
+    # still point by point, still due on the earliest date, and still acknowledged (the binding one)
+    assert (us.handover.id, us.demand.due, us.demand.point_by_point) == (first, "2022-01-20", True)
+    assert [h.id for h in us.demand.handovers] == [first, hid]
+    assert us.receipt is not None and us.receipt.handover == first and us.overdue
+    rid, _ = neg.receipt(record, T, as_party="US", date="2022-01-16")  # the second one has its own receipt
+    assert rid == f"{hid}/receipt/US"
+    with pytest.raises(Conflict, match="already acknowledged every hand-over of t@v1"):
+        neg.receipt(record, T, as_party="US", date="2022-01-17")
 
 
 # ---- answers point by point ----------------------------------------------------------------------
@@ -510,7 +519,7 @@ REFUSALS: dict[str, tuple[Callable[[App, Path], object], type[Exception], str]] 
     "duplicate receipt": (
         lambda app, _: neg.receipt(app, T, as_party="US", date="2022-01-12"),
         Conflict,
-        "US already acknowledged t@v1",
+        "US has already acknowledged every hand-over of t@v1",
     ),
     "receipt before the handover": (
         lambda app, _: neg.receipt(app, A, as_party="NATO", date="2022-01-09"),

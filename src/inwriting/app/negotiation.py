@@ -25,8 +25,8 @@ from inwriting.domain.events import PartyId
 from inwriting.domain.fold import Refs
 from inwriting.domain.matrix import Matrix, VersionColumns, build_matrix
 from inwriting.domain.model import State, Version
-from inwriting.domain.negotiation import check_date
-from inwriting.errors import InvalidInput, NotFound
+from inwriting.domain.negotiation import check_date, handovers_reaching
+from inwriting.errors import Conflict, InvalidInput, NotFound
 from inwriting.importers.answer import MAX_ANSWER_BYTES, ParsedAnswer, parse_answer
 from inwriting.record.blob import blob_hash, new_salt
 from inwriting.storage import schema as t
@@ -101,14 +101,29 @@ def handover(
 
 
 def receipt(
-    app: App, version: str, *, as_party: str, delegate: str | None = None, date: str | None = None
+    app: App,
+    version: str,
+    *,
+    as_party: str,
+    delegate: str | None = None,
+    date: str | None = None,
+    handover: str | None = None,
 ) -> tuple[str, Recorded]:
-    """The recipient signs that it has the version (and so knows its deadline)."""
+    """The recipient signs that it has the version and knows the deadline of a hand-over (by
+    default the latest one that reached it and that it has not yet acknowledged)."""
     day = act_date(app, date, what="receipt date")
+    party = PartyId(as_party)
     with app.store.write() as writer:
-        found = _version_in(writer.load(Refs(versions=frozenset({version}))), version)
-        rid = f"{version}/receipt/{as_party}"
-        body = {"receipt": rid, "version": version, "date": day, "delegate": delegate}
+        state = writer.load(Refs(versions=frozenset({version}), version_acts=frozenset({version})))
+        found = _version_in(state, version)
+        reaching = handovers_reaching(state, found, party)
+        if handover is None:
+            open_ones = [h for h in reaching if f"{h.id}/receipt/{party}" not in state.receipts]
+            if reaching and not open_ones:
+                raise Conflict(f"{party} has already acknowledged every hand-over of {version}")
+            handover = open_ones[-1].id if open_ones else f"{version}/h1"
+        rid = f"{handover}/receipt/{party}"
+        body = {"receipt": rid, "handover": handover, "version": version, "date": day, "delegate": delegate}
         recorded = record_in(
             app, writer, PartyId(as_party), ev.RECEIPT_SIGNED, body, track=found.track, delegate=delegate
         )
@@ -279,12 +294,10 @@ def owed(app: App) -> list[Owed]:
     result = []
     for found, _, statuses in _statuses(app, versions, members=False):
         for s in statuses:
-            owes = not s.complete if s.handover.point_by_point else not s.answers
-            if owes and (s.handover.point_by_point or s.handover.due is not None):
+            owes = not s.complete if s.demand.point_by_point else not s.answers
+            if owes and (s.demand.point_by_point or s.demand.due is not None):
                 result.append(Owed(found.id, found.title, found.author, s))
-    return sorted(
-        result, key=lambda o: (o.status.handover.due is None, o.status.handover.due or "", o.version)
-    )
+    return sorted(result, key=lambda o: (o.status.demand.due is None, o.status.demand.due or "", o.version))
 
 
 def matrix(app: App, scope: str, *, members: bool = False) -> Matrix:
@@ -347,11 +360,12 @@ def recipient_to_json(s: RecipientStatus, paths: dict[str, str]) -> dict[str, An
         "through": s.through,
         "state": s.state,
         "handover": s.handover.id,
-        "delivered": s.handover.date,
+        "handovers": [h.id for h in s.demand.handovers],
+        "delivered": s.demand.delivered,
         "acknowledged": s.receipt.date if s.receipt else None,
         "acknowledged_by": s.receipt.delegate if s.receipt else None,
-        "due": s.handover.due,
-        "point_by_point": s.handover.point_by_point,
+        "due": s.demand.due,
+        "point_by_point": s.demand.point_by_point,
         "answers": [{"answer": a.id, "party": a.party, "date": a.date, "form": a.form} for a in s.answers],
         "answered_points": cover.covered,
         "points": s.total,

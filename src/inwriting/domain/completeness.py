@@ -110,19 +110,52 @@ def coverage(outline: Outline, positions: Mapping[str, Position]) -> Coverage:
 
 
 @dataclass(frozen=True)
+class Demand:
+    """What the hand-overs that reached a party ask of it, together: a later hand-over never
+    withdraws an earlier demand, so the answer is point by point if any asked for that, and due on
+    the earliest due date any of them set."""
+
+    handovers: tuple[Handover, ...]  # in record order
+    point_by_point: bool
+    due: str | None
+    binding: (
+        Handover  # the hand-over that set the due date (else the first point-by-point one, else the last)
+    )
+
+    @classmethod
+    def of(cls, handovers: Sequence[Handover]) -> Demand:
+        ordered = tuple(sorted(handovers, key=lambda h: h.seq))
+        dated = [h for h in ordered if h.due is not None]
+        strict = [h for h in ordered if h.point_by_point]
+        if dated:
+            binding = min(dated, key=lambda h: (h.due or "", h.seq))
+        else:
+            binding = strict[0] if strict else ordered[-1]
+        return cls(ordered, bool(strict), binding.due, binding)
+
+    @property
+    def delivered(self) -> str:
+        return self.handovers[0].date
+
+
+@dataclass(frozen=True)
 class RecipientStatus:
     """Where one recipient stands on a version: delivered, acknowledged, answered, overdue."""
 
     party: PartyId
     through: PartyId | None  # the alliance it received the version through, if not directly
-    handover: Handover
-    receipt: Receipt | None
+    demand: Demand
+    receipt: Receipt | None  # its (or its alliance's) receipt of the hand-over that binds it
     answers: tuple[Answer, ...]  # its own answers (and, for a member, its alliance's), in order
     coverage: Coverage
     total: int
     completed_on: str | None  # the date of the answer that left no point unanswered
     overdue: bool
     late: bool
+
+    @property
+    def handover(self) -> Handover:
+        return self.demand.binding
 
     @property
     def complete(self) -> bool:
@@ -147,32 +180,37 @@ class RecipientStatus:
 def recipient_status(
     party: PartyId,
     through: PartyId | None,
-    handover: Handover,
+    demand: Demand,
     receipt: Receipt | None,
     answers: Sequence[Answer],
     outline: Outline,
     today: str,
+    *,
+    group_answers: Sequence[Answer] = (),
 ) -> RecipientStatus:
-    ordered = tuple(sorted(answers, key=lambda a: a.seq))
-    result = coverage(outline, effective_positions(ordered))
+    """`answers` are the party's own; `group_answers` its alliance's, which its own override."""
+    ordered = tuple(sorted((*group_answers, *answers), key=lambda a: a.seq))
+    positions = effective_positions(group_answers)
+    positions.update(effective_positions(answers))
+    result = coverage(outline, positions)
     completed_on = None
     if not result.unanswered and ordered:
-        # coverage only grows answer by answer: find the first answer after which nothing was open
-        positions: dict[str, Position] = {}
+        # the set of answered points only grows: find the first answer after which none was open
+        seen: dict[str, Position] = {}
         for answer in ordered:
-            positions.update((p.eid, p) for p in answer.positions)
-            if answer.positions and not coverage(outline, positions).unanswered:
+            seen.update((p.eid, p) for p in answer.positions)
+            if answer.positions and not coverage(outline, seen).unanswered:
                 completed_on = answer.date
                 break
-    answered_enough = completed_on is not None if handover.point_by_point else bool(ordered)
-    due = handover.due
+    answered_enough = completed_on is not None if demand.point_by_point else bool(ordered)
+    due = demand.due
     overdue = due is not None and today > due and not answered_enough
-    first_answer = completed_on if handover.point_by_point else (ordered[0].date if ordered else None)
+    first_answer = completed_on if demand.point_by_point else (ordered[0].date if ordered else None)
     late = due is not None and first_answer is not None and first_answer > due
     return RecipientStatus(
         party,
         through,
-        handover,
+        demand,
         receipt,
         ordered,
         result,
@@ -195,25 +233,29 @@ def version_status(
     members: bool = False,
 ) -> list[RecipientStatus]:
     """Every recipient of `version` (and, with `members`, each member of a recipient alliance)."""
-    reached: dict[PartyId, Handover] = {}
+    reached: dict[PartyId, list[Handover]] = {}
     for handover in sorted((h for h in handovers if h.version == version), key=lambda h: h.seq):
         for party in handover.to:
-            reached[party] = handover
+            reached.setdefault(party, []).append(handover)
     by_party: dict[PartyId, list[Answer]] = {}
     for answer in answers:
         if answer.version == version:
             by_party.setdefault(answer.party, []).append(answer)
-    got = {r.party: r for r in receipts if r.version == version}
+    got = {(r.handover, r.party): r for r in receipts if r.version == version}
     result = []
-    for party, handover in reached.items():
+    for party, reaching in reached.items():
+        demand = Demand.of(reaching)
         own = by_party.get(party, [])
-        result.append(recipient_status(party, None, handover, got.get(party), own, outline, today))
+        receipt = got.get((demand.binding.id, party))
+        result.append(recipient_status(party, None, demand, receipt, own, outline, today))
         group = parties.get(party)
         if members and group is not None:
             for member in group.members:
-                if member in reached or member == handover.by:
+                if member in reached or member == demand.binding.by:
                     continue  # it has its own row, or wrote the text
-                mine = [*own, *by_party.get(member, [])]
-                receipt = got.get(member) or got.get(party)
-                result.append(recipient_status(member, party, handover, receipt, mine, outline, today))
+                receipt = got.get((demand.binding.id, member)) or got.get((demand.binding.id, party))
+                mine = by_party.get(member, [])
+                result.append(
+                    recipient_status(member, party, demand, receipt, mine, outline, today, group_answers=own)
+                )
     return result

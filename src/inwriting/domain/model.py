@@ -104,10 +104,12 @@ class Handover:
 
 @dataclass(frozen=True)
 class Receipt:
-    """A recipient's signed acknowledgement that it has a version (and so its deadline)."""
+    """A recipient's signed acknowledgement of one hand-over: it has the version and knows the
+    deadline that hand-over set."""
 
-    id: str  # "doc@v1/receipt/US"
+    id: str  # "doc@v1/h2/receipt/US"
     version: str
+    handover: str  # the hand-over it acknowledges
     party: PartyId
     date: str
     delegate: str | None

@@ -48,6 +48,14 @@ def check_date(value: object, *, what: str = "date") -> str:
     return value
 
 
+def _act_day(event: Event, name: str, *, what: str) -> str:
+    """The day an act took place: a real date, and not after the day the event was signed."""
+    day = check_date(event.body.get(name), what=what)
+    if day > event.time[:10]:
+        raise InvalidInput(f"{what} {day} is after the day the event was signed ({event.time[:10]})")
+    return day
+
+
 def _text(event: Event, name: str) -> str:
     value = event.body.get(name)
     if not isinstance(value, str):
@@ -88,35 +96,38 @@ def _track(state: State, event: Event) -> Track:
     return track
 
 
-def _new_id(existing: Any, event: Event, name: str, *, prefix: str) -> str:
+_NUMBER = (r"[1-9][0-9]{0,5}", "a number")
+_MEETING_DAY = (
+    r"\d{4}-\d{2}-\d{2}(?:-[2-9]|-[1-9][0-9]{1,2})?",
+    "its date (then -2, -3 … for more that day)",
+)
+
+
+def _new_id(existing: Any, event: Event, name: str, *, prefix: str, suffix: tuple[str, str] = _NUMBER) -> str:
+    """The id the event gives its new entity: `prefix` then `suffix` (a number, by default)."""
     value = _text(event, name)
-    if not value.startswith(prefix):
-        raise InvalidInput(f"{name} id {value!r} must start with {prefix!r}")
+    if not (value.startswith(prefix) and re.fullmatch(suffix[0], value[len(prefix) :])):
+        raise InvalidInput(f"{name} id {value!r} must be {prefix!r} followed by {suffix[1]}")
     if value in existing:
         raise Conflict(f"{value} already exists")
     return value
 
 
-def recipients_of(state: State, version: str) -> dict[PartyId, Handover]:
-    """Each party the version was handed to, directly, with the latest hand-over that reached it."""
-    reached: dict[PartyId, Handover] = {}
+def handovers_reaching(state: State, version: Version, party: PartyId) -> list[Handover]:
+    """The hand-overs of `version` that reached `party`: to it, or to an alliance it belongs to.
+    Never the author's own text, even when the author belongs to the recipient alliance."""
+    if party == version.author:
+        return []
+    found = []
     for handover in sorted(state.handovers.values(), key=lambda h: h.seq):
-        if handover.version == version:
-            for party in handover.to:
-                reached[party] = handover
-    return reached
-
-
-def reached_through(state: State, version: str, party: PartyId) -> PartyId | None:
-    """The recipient through which `party` has the version: itself, or an alliance it belongs to."""
-    reached = recipients_of(state, version)
-    if party in reached:
-        return party
-    for recipient in reached:
-        group = state.parties.get(recipient)
-        if group is not None and party in group.members:
-            return recipient
-    return None
+        if handover.version != version.id:
+            continue
+        for recipient in handover.to:
+            group = state.parties.get(recipient)
+            if recipient == party or (group is not None and party in group.members):
+                found.append(handover)
+                break
+    return found
 
 
 def _handover_made(state: State, event: Event) -> State:
@@ -135,7 +146,7 @@ def _handover_made(state: State, event: Event) -> State:
             raise NotFound(f"party {party} is not registered")
         if party == by:
             raise Refused(f"{by} cannot hand its own text to itself")
-    day = check_date(event.body.get("date"), what="hand-over date")
+    day = _act_day(event, "date", what="hand-over date")
     due = event.body.get("due")
     if due is not None:
         check_date(due, what="due date")
@@ -160,19 +171,23 @@ def _handover_made(state: State, event: Event) -> State:
 def _receipt_signed(state: State, event: Event) -> State:
     version = _version(state, event)
     party = event.actor.party
-    if reached_through(state, version.id, party) is None:
+    reaching = {h.id: h for h in handovers_reaching(state, version, party)}
+    if not reaching:
         raise Refused(f"{version.id} was not handed to {party}; there is nothing to acknowledge")
-    rid = f"{version.id}/receipt/{party}"
+    hid = _text(event, "handover")
+    handover = reaching.get(hid)
+    if handover is None:
+        raise NotFound(f"hand-over {hid} of {version.id} did not reach {party}")
+    rid = f"{hid}/receipt/{party}"
     if _text(event, "receipt") != rid:
-        raise InvalidInput(f"the receipt of {party} for {version.id} is {rid}")
+        raise InvalidInput(f"the receipt of {party} for {hid} is {rid}")
     if rid in state.receipts:
-        raise Conflict(f"{party} already acknowledged {version.id} (event {state.receipts[rid].seq})")
-    day = check_date(event.body.get("date"), what="receipt date")
-    first = min(h.date for h in state.handovers.values() if h.version == version.id)
-    if day < first:
-        raise InvalidInput(f"a receipt ({day}) cannot predate the hand-over ({first})")
+        raise Conflict(f"{party} already acknowledged {hid} (event {state.receipts[rid].seq})")
+    day = _act_day(event, "date", what="receipt date")
+    if day < handover.date:
+        raise InvalidInput(f"a receipt ({day}) cannot predate the hand-over ({handover.date})")
     delegate = _optional_text(event, "delegate", what="delegate", max_len=200)
-    receipt = Receipt(rid, version.id, party, day, delegate, event.seq)
+    receipt = Receipt(rid, version.id, hid, party, day, delegate, event.seq)
     return replace(state, receipts=state.receipts.set(rid, receipt))
 
 
@@ -195,10 +210,12 @@ def _positions(event: Event, version: Version) -> tuple[Position, ...]:
         if position not in POSITIONS:
             raise InvalidInput(f"position on {eid} must be one of {', '.join(POSITIONS)}; got {position!r}")
         text, reason = item.get("text"), item.get("reason")
+        if not all(v is None or isinstance(v, str) for v in (text, reason)):
+            raise InvalidInput(f"text and reason on {eid} must be text or null")
         if text is not None:
-            text = check_text(str(text), what=f"text on {eid}", max_len=MAX_POINT_TEXT)
+            text = check_text(text, what=f"text on {eid}", multiline=True, max_len=MAX_POINT_TEXT)
         if reason is not None:
-            reason = check_text(str(reason), what=f"reason on {eid}", max_len=MAX_POINT_TEXT)
+            reason = check_text(reason, what=f"reason on {eid}", multiline=True, max_len=MAX_POINT_TEXT)
         if position in NEEDS_TEXT and not text:
             raise InvalidInput(f"{position} on {eid} needs its text (the new text, counter-text or question)")
         result.append(Position(eid, str(position), text or None, reason or None))
@@ -215,7 +232,7 @@ def _proposals(event: Event) -> tuple[Proposal, ...]:
     return tuple(
         Proposal(
             check_text(p["label"], what="proposal label", max_len=200),
-            check_text(p["text"], what="proposal text", max_len=MAX_POINT_TEXT),
+            check_text(p["text"], what="proposal text", multiline=True, max_len=MAX_POINT_TEXT),
         )
         for p in raw
     )
@@ -224,7 +241,8 @@ def _proposals(event: Event) -> tuple[Proposal, ...]:
 def _answer_given(state: State, event: Event) -> State:
     version = _version(state, event)
     party = event.actor.party
-    if reached_through(state, version.id, party) is None:
+    reaching = handovers_reaching(state, version, party)
+    if not reaching:
         raise Refused(f"{version.id} was not handed to {party}; record the hand-over before its answer")
     aid = _new_id(state.answers, event, "answer", prefix=f"{version.id}/answer/{party}/")
     form = event.body.get("form")
@@ -239,8 +257,8 @@ def _answer_given(state: State, event: Event) -> State:
     content = _text(event, "content")
     if not _CONTENT.match(content):
         raise InvalidInput("content must be sha256:<64 hex digits>")
-    day = check_date(event.body.get("date"), what="answer date")
-    first = min(h.date for h in state.handovers.values() if h.version == version.id)
+    day = _act_day(event, "date", what="answer date")
+    first = reaching[0].date
     if day < first:
         raise InvalidInput(f"an answer ({day}) cannot predate the hand-over ({first})")
     answer = Answer(aid, version.id, party, day, str(form), content, positions, proposals, event.seq)
@@ -252,8 +270,16 @@ def _meeting_held(state: State, event: Event) -> State:
     actor = event.actor.party
     if actor != ev.OPERATOR and actor not in track.parties:
         raise Refused(f"{actor} is not a party to track {track.id}")
-    mid = _new_id(state.meetings, event, "meeting", prefix=f"{track.id}/")
-    day = check_date(event.body.get("date"), what="meeting date")
+    mid = _new_id(
+        state.meetings,
+        event,
+        "meeting",
+        prefix=f"{track.id}/",
+        suffix=_MEETING_DAY,
+    )
+    day = _act_day(event, "date", what="meeting date")
+    if not mid[len(track.id) + 1 :].startswith(day):
+        raise InvalidInput(f"meeting id {mid} must carry its date {day}")
     place = check_text(_text(event, "place"), what="place", max_len=200)
     delegates = tuple(check_text(d, what="delegate", max_len=200) for d in _texts(event, "delegates"))
     tabled = tuple(_texts(event, "tabled"))
@@ -278,7 +304,7 @@ def _precondition_added(state: State, event: Event) -> State:
             raise NotFound(f"version {version} does not exist")
         if found.track != track.id:
             raise Refused(f"version {version} is on track {found.track}, not on {track.id}")
-    day = check_date(event.body.get("date"), what="date")
+    day = _act_day(event, "date", what="date")
     anticipated = event.body.get("anticipated", False)
     if not isinstance(anticipated, bool):
         raise InvalidInput("anticipated must be true or false")
@@ -306,7 +332,7 @@ def _precondition_answered(state: State, event: Event) -> State:
         raise Refused(f"{party} set precondition {pid}; only the other parties accept or reject it")
     if act == "waive" and (party != pre.by or pre.anticipated):
         raise Refused(f"only the party that set precondition {pid} ({pre.by}) can waive it")
-    day = check_date(event.body.get("date"), what="date")
+    day = _act_day(event, "date", what="date")
     if day < pre.date and not pre.anticipated:
         raise InvalidInput(f"{act} ({day}) cannot predate the precondition ({pre.date})")
     reason = _optional_text(event, "reason", what="reason", max_len=5000)

@@ -566,10 +566,11 @@ def _fresh(eid: str, used: set[str], assigned: set[str]) -> str:
 
 def carry_eids(base: DraftText, new: DraftText) -> DraftText:
     """`new` with stable eIds: a point matched to a point of `base` (see `match_points`) takes that
-    point's eId; an unmatched point keeps its own, re-prefixed under its parent's final eId, unless
-    that is now in use, when it gets a fresh one (`_fresh`). Going through the points in document
-    order makes the result deterministic; eIds come out unique. Amendments follow their points;
-    labels are never changed (they are what is printed)."""
+    point's eId (a point moved under another parent keeps only its last part, under the new parent's
+    eId, as an eId always extends its parent's); an unmatched point keeps its own, re-prefixed under
+    its parent's final eId, unless that is now in use, when it gets a fresh one (`_fresh`). Going
+    through the points in document order makes the result deterministic; eIds come out unique.
+    Amendments follow their points; labels are never changed (they are what is printed)."""
     base_nodes, new_nodes = _flatten(base), _flatten(new)
     match = _match(base_nodes, new_nodes)
     used = {base_nodes[j].point.eid for j in match.values()}
@@ -577,8 +578,14 @@ def carry_eids(base: DraftText, new: DraftText) -> DraftText:
     assigned: set[str] = set()
     for node in new_nodes:
         j = match.get(node.index)
+        prefix = carried[node.parent] + "__" if node.parent >= 0 else ""
         if j is not None and base_nodes[j].point.eid not in assigned:
             eid = base_nodes[j].point.eid
+            if eid.rpartition("__")[0] + ("__" if "__" in eid else "") != prefix:
+                # moved under another parent: an eId extends its parent's, so keep only its last part
+                eid = prefix + eid.rpartition("__")[2]
+                if eid in used or eid in assigned:
+                    eid = _fresh(eid, used, assigned)
         else:
             eid = node.point.eid
             parent = new_nodes[node.parent].point.eid if node.parent >= 0 else None

@@ -125,7 +125,7 @@ def _load_receipts(conn: Connection, versions: Collection[str] | None) -> dict[s
     if versions is not None and not versions:
         return {}
     return {
-        r.id: Receipt(r.id, r.version, PartyId(r.party), r.date, r.delegate, r.seq)
+        r.id: Receipt(r.id, r.version, r.handover, PartyId(r.party), r.date, r.delegate, r.seq)
         for r in _rows(conn, _RECEIPTS, versions)
     }
 
@@ -421,6 +421,7 @@ def _write_acts(conn: Connection, before: State, after: State) -> None:
             row = {
                 "id": rid,
                 "version": r.version,
+                "handover": r.handover,
                 "party": r.party,
                 "date": r.date,
                 "delegate": r.delegate,

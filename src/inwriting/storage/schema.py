@@ -178,6 +178,7 @@ receipts = Table(
     metadata,
     Column("id", String(200), primary_key=True),
     Column("version", String(100), ForeignKey("versions.id"), nullable=False, index=True),
+    Column("handover", String(140), ForeignKey("handovers.id"), nullable=False),
     Column("party", String(80), ForeignKey("parties.id"), nullable=False),
     Column("date", String(10), nullable=False),
     Column("delegate", String(200), nullable=True),

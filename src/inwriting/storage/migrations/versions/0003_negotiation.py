@@ -36,6 +36,7 @@ def upgrade() -> None:
         "receipts",
         sa.Column("id", sa.String(200), primary_key=True),
         sa.Column("version", sa.String(100), sa.ForeignKey("versions.id"), nullable=False),
+        sa.Column("handover", sa.String(140), sa.ForeignKey("handovers.id"), nullable=False),
         sa.Column("party", sa.String(80), sa.ForeignKey("parties.id"), nullable=False),
         sa.Column("date", sa.String(10), nullable=False),
         sa.Column("delegate", sa.String(200), nullable=True),
