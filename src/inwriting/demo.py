@@ -169,7 +169,7 @@ def _talks(app: App, directory: Path) -> None:
                 f" {s.receipt.date if s.receipt else 'no'}, {s.coverage.covered}/{s.total} points answered"
                 f" in writing, unanswered: {len(s.coverage.unanswered)} articles ({s.state})"
             )
-    from inwriting.cli.negotiation import matrix_csv
+    from inwriting.exporters.matrix_csv import matrix_csv
     from inwriting.exporters.matrix_html import to_matrix_html
 
     grid = negotiation.matrix(app, PROCESS[0], members=True)

@@ -142,6 +142,7 @@ def test_handover_receipt_and_status(c: Cli) -> None:
         "through": None,
         "state": "overdue",  # 2022-01-20 has long passed
         "handover": "t@v1/h1",
+        "handovers": ["t@v1/h1"],
         "delivered": "2022-01-10",
         "acknowledged": "2022-01-11",
         "acknowledged_by": "J. Sullivan",

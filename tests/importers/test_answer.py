@@ -135,3 +135,24 @@ def test_nothing_is_silently_dropped(text: str, message: str, line: int) -> None
     with pytest.raises(InvalidInput) as err:
         parse_answer(text, outline=OUTLINE, source="a.md")
     assert message in err.value.message and err.value.where == f"a.md:{line}"
+
+
+def test_a_template_survives_hyphen_runs_in_the_draft() -> None:
+    from inwriting.domain.documents import Point
+
+    draft = DraftText("T", "", (Point("art_1", "Article 1", "A ---> B -- C -->"),))
+    template = to_answer_template("d@v1", draft)
+    filled = template.replace("{art_1}: ?", "{art_1}: accept")
+    assert parse_answer(filled, outline=[("art_1", "Article 1")]).positions == (Position("art_1", "accept"),)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("## Article 1: accept\n\n# Article 2 {art_2}: reject\n", "a '#' heading after the first point"),
+        ("## Article 2: ?\n> but some text\n", "art_2 is left at '\\?' but has text under it"),
+    ],
+)
+def test_positions_are_never_silently_lost(text: str, message: str) -> None:
+    with pytest.raises(InvalidInput, match=message):
+        parse_answer(text, outline=OUTLINE)

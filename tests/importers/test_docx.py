@@ -439,9 +439,9 @@ def test_files_that_are_not_readable_docx_are_refused(data: bytes, message: str)
 
 
 def test_zip_bomb_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
-    # a real 200 MB bomb would slow the suite: lower the limit instead
+    # a real 32 MB bomb would slow the suite: lower the limit instead
     monkeypatch.setattr(docx_importer, "MAX_UNPACKED", 10_000)
-    with pytest.raises(InvalidInput, match=r"unpacks to \d+ bytes; the limit is 200 MB"):
+    with pytest.raises(InvalidInput, match=r"unpacks to \d+ bytes; the limit is 32 MB"):
         parse_docx(GOOD, source="bomb.docx")
 
 
@@ -485,3 +485,11 @@ def test_text_parser_errors_name_paragraphs_not_lines() -> None:
     with pytest.raises(InvalidInput, match=r"duplicate art_1 \(Article 1\): paragraphs 2 and 5") as info:
         parse_docx(_save(document), source="dup.docx")
     assert info.value.where == "dup.docx, paragraph 5"
+
+
+def test_a_numbering_start_beyond_any_treaty_does_not_blow_up_labels() -> None:
+    from inwriting.importers.docx_numbering import MAX_NUMBER, _format, _int
+
+    assert _int("2000000000", 1) == 1 and _int(str(MAX_NUMBER), 1) == MAX_NUMBER
+    assert _format("lowerLetter", 2_000_000_000) == "" and _format("lowerRoman", 10**9) == ""
+    assert _format("lowerLetter", 27) == "aa"

@@ -21,7 +21,8 @@ from inwriting.domain import events as ev
 from inwriting.domain.completeness import RecipientStatus
 from inwriting.domain.matrix import Matrix, Row
 from inwriting.domain.model import Handover, Position, Proposal, Receipt
-from inwriting.errors import Conflict, InvalidInput, NotFound, Refused, VerificationError
+from inwriting.errors import Conflict, InvalidInput, NotFound, RecordError, Refused, VerificationError
+from inwriting.record.blob import blob_hash, new_salt
 from inwriting.record.keys import SigningKey
 from inwriting.storage import schema as t
 from inwriting.storage import store as st
@@ -450,17 +451,18 @@ def _signed_answer(positions: list[dict[str, str | None]]) -> Callable[[App, Pat
     """An answer signed elsewhere and submitted, so that the rules (not the file parser) refuse it."""
 
     def submit_it(app: App, tmp_path: Path) -> object:
+        text, salt = b"## Article 99 {art_99}: accept\n", new_salt()
         body = {
             "answer": "t@v1/answer/US/1",
             "version": T,
             "date": "2022-01-12",
             "form": "points",
-            "content": "sha256:" + "ab" * 32,
+            "content": blob_hash(salt, text),
             "positions": positions,
             "proposals": [],
         }
         signed = make_event(app, "US", key_of(app, "US"), ev.ANSWER_GIVEN, body, track="ru-us")
-        return submit(app, signed.event_bytes, signed.signature)
+        return submit(app, signed.event_bytes, signed.signature, [(salt, "text/markdown", text)])
 
     return submit_it
 
@@ -975,3 +977,28 @@ def test_verify_catches_a_changed_answer_text(record: App, tmp_path: Path) -> No
         )
     with pytest.raises(VerificationError, match=re.escape("answer a@v1/answer/NATO/1")):
         log_cases.verify(record)
+
+
+def test_a_submitted_answer_must_bring_its_text(record: App) -> None:
+    neg.handover(record, T, to=["US"], date="2022-01-10")
+    text, salt = b"## Article 1 {art_1}: accept\n", new_salt()
+    body = {
+        "answer": "t@v1/answer/US/1",
+        "version": T,
+        "date": "2022-01-12",
+        "form": "points",
+        "content": blob_hash(salt, text),
+        "positions": [{"eid": "art_1", "position": "accept", "text": None, "reason": None}],
+        "proposals": [],
+    }
+    signed = make_event(record, "US", key_of(record, "US"), ev.ANSWER_GIVEN, body, track="ru-us")
+    before = log_size(record)
+    with pytest.raises(RecordError, match="is not stored; submit the text with the event"):
+        submit(record, signed.event_bytes, signed.signature)
+    assert log_size(record) == before
+    with pytest.raises(RecordError, match="is not stored"):  # another text hashes to another blob
+        submit(record, signed.event_bytes, signed.signature, [(salt, "text/markdown", text + b"x")])
+    assert log_size(record) == before
+    submit(record, signed.event_bytes, signed.signature, [(salt, "text/markdown", text)])
+    assert log_size(record) == before + 1
+    assert log_cases.verify(record).size == before + 1

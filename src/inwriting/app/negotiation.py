@@ -5,6 +5,7 @@ prose), and read where every recipient stands: status, answers owed, the positio
 from __future__ import annotations
 
 import gc
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -79,6 +80,10 @@ def handover(
 ) -> tuple[str, Recorded]:
     """Record that the version's author handed it to `to`; signed by the author (or `as_party`,
     which the rules refuse unless it is the author)."""
+    if date is None and meeting is not None:  # handed over at a meeting: on the meeting's day
+        with app.store.read() as conn:
+            held = load_state(conn, Refs(meetings=frozenset({meeting}))).meetings.get(meeting)
+        date = held.date if held is not None else None
     day = act_date(app, date, what="hand-over date")
     if due is not None:
         check_date(due, what="due date")
@@ -322,18 +327,30 @@ def matrix(app: App, scope: str, *, members: bool = False) -> Matrix:
         return build_matrix(parts)
 
 
+_GC_LOCK = threading.Lock()
+_gc_pauses = 0  # how many callers are inside _cyclic_gc_paused
+_gc_was_enabled = True
+
+
 @contextmanager
 def _cyclic_gc_paused() -> Iterator[None]:
     """A big grid allocates a few hundred thousand short-lived, acyclic objects (positions, cells,
     rows); the cyclic collector's repeated scans of them cost a third of the time (measured in
-    bench/matrix.py). Reference counting still frees them; the collector resumes afterwards."""
-    was_enabled = gc.isenabled()
-    gc.disable()
+    bench/matrix.py). Reference counting still frees them. Counted under a lock, so that threads
+    building grids at once leave the collector as they found it when the last one is done."""
+    global _gc_pauses, _gc_was_enabled
+    with _GC_LOCK:
+        if _gc_pauses == 0:
+            _gc_was_enabled = gc.isenabled()
+            gc.disable()
+        _gc_pauses += 1
     try:
         yield
     finally:
-        if was_enabled:
-            gc.enable()
+        with _GC_LOCK:
+            _gc_pauses -= 1
+            if _gc_pauses == 0 and _gc_was_enabled:
+                gc.enable()
 
 
 # --- JSON forms shared by the CLI and the API -------------------------------------------------------

@@ -5,7 +5,7 @@ against the state it touches, append it with its projections, commit. Or refuse 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -17,6 +17,7 @@ from inwriting.domain import events as ev
 from inwriting.domain.events import Actor, Event, EventType, PartyId
 from inwriting.domain.fold import process_of, references
 from inwriting.errors import NotFound, RecordError
+from inwriting.record.blob import blob_hash
 from inwriting.record.envelope import SignedEvent, hash_ref
 from inwriting.record.keys import SigningKey
 from inwriting.record.verifier import check_signed
@@ -98,11 +99,26 @@ def record_in(
 def append_signed(writer: LogWriter, signed: SignedEvent, *, signed_by: SigningKey | None = None) -> Recorded:
     if signed.event.type in (ev.KEY_ADDED, ev.KEY_REVOKED):
         writer.signing_keys.clear()  # which key signs next may change
+    _require_texts(writer, signed.event)
     before = writer.load(references(signed.event))
     after = check_signed(before, writer.head, signed, signed_by=signed_by.public if signed_by else None)
     writer.append(signed, before, after, process_of(after, signed.event))
     event = signed.event
     return Recorded(event.seq, event.id, event.type, event.time, hash_ref(signed.leaf_hash))
+
+
+_NAMES_A_TEXT = frozenset({ev.VERSION_CREATED, ev.ANSWER_GIVEN})
+
+
+def _require_texts(writer: LogWriter, event: Event) -> None:
+    """An event that names a text by hash is refused unless the text is stored with it: otherwise
+    the log would hold a commitment to words nobody can read, and `log verify` would fail for good."""
+    content = event.body.get("content")
+    if event.type in _NAMES_A_TEXT and isinstance(content, str) and not writer.has_blob(content):
+        raise RecordError(
+            f"the text it names ({content}) is not stored; submit the text with the event",
+            where=f"event {event.seq} ({event.type})",
+        )
 
 
 def record(
@@ -119,8 +135,13 @@ def record(
         return record_in(app, writer, actor, type_, body, track=track, delegate=delegate)
 
 
-def submit(app: App, event_bytes: bytes, signature: bytes) -> Recorded:
-    """Append an event signed elsewhere (a party's own machine). Refused unless it fits the head."""
+def submit(
+    app: App, event_bytes: bytes, signature: bytes, texts: Sequence[tuple[bytes, str, bytes]] = ()
+) -> Recorded:
+    """Append an event signed elsewhere (a party's own machine). Refused unless it fits the head.
+
+    `texts` are the (salt, media type, content) of the texts the event names by hash; each is
+    checked against its hash and stored in the same unit of work."""
     signed = SignedEvent.from_parts(event_bytes, signature, strict=True)
     latest = format_time(app.clock() + MAX_CLOCK_SKEW)
     if signed.event.time > latest:
@@ -135,4 +156,6 @@ def submit(app: App, event_bytes: bytes, signature: bytes) -> Recorded:
                 f"replayed: event id {signed.event.id} is already in the log at seq {seq}",
                 where=f"event {signed.event.seq}",
             )
+        for salt, media_type, content in texts:
+            writer.add_blob(blob_hash(salt, content), salt, media_type, content)
         return append_signed(writer, signed)

@@ -8,7 +8,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any, ParamSpec, TypeVar
+from typing import Annotated, Any, NoReturn, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
@@ -53,12 +53,26 @@ def reports_errors(fn: Callable[P, R]) -> Callable[P, R]:
         try:
             return fn(*args, **kwargs)
         except InwritingError as exc:
-            if kwargs.get("as_json"):
-                emit_json({"ok": False, "error": exc.to_dict()})
-            err.print(Text.assemble(("error:", "bold red"), " ", " ".join(str(exc).split())), highlight=False)
-            raise typer.Exit(1) from None
+            _report(exc.to_dict(), str(exc), as_json=bool(kwargs.get("as_json")))
+        except (typer.Exit, typer.Abort, typer.BadParameter):
+            raise
+        except Exception as exc:  # a bug of ours: still one line (and one JSON document), exit 1
+            what = f"internal error ({type(exc).__name__}): {exc}"
+            _report(
+                {"code": "internal_error", "message": what, "where": None},
+                what,
+                as_json=bool(kwargs.get("as_json")),
+            )
+        raise AssertionError("unreachable")
 
     return wrapper
+
+
+def _report(error: dict[str, object], line: str, *, as_json: bool) -> NoReturn:
+    if as_json:
+        emit_json({"ok": False, "error": error})
+    err.print(Text.assemble(("error:", "bold red"), " ", " ".join(line.split())), highlight=False)
+    raise typer.Exit(1)
 
 
 def open_app(db: str | None, keystore: str | None = None) -> App:

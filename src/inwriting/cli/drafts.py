@@ -99,7 +99,7 @@ def draft_show(
             }
         )
         return
-    table = Table("id", "label", "text", title=f"{found.id}: {draft.title}")
+    table = Table("id", "label", "text", title=cell(f"{found.id}: {draft.title}"))
     for point in draft.walk():
         heading = f"{point.heading}\n" if point.heading else ""
         table.add_row(cell(point.eid), cell(point.label), cell(heading + point.text))

@@ -3,8 +3,6 @@ point by point, and see who owes what."""
 
 from __future__ import annotations
 
-import csv
-import io
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -27,7 +25,7 @@ from inwriting.cli.common import (
     say,
     write_file,
 )
-from inwriting.domain.matrix import BY_PARTS, NOT_ADDRESSED, PROPOSED, UNANSWERED, Matrix
+from inwriting.domain.matrix import BY_PARTS, NOT_ADDRESSED, PROPOSED, UNANSWERED
 from inwriting.errors import InvalidInput
 
 DateOption = Annotated[
@@ -101,13 +99,21 @@ def receipt(
     ],
     delegate: DelegateOption = None,
     date: DateOption = None,
+    handover: Annotated[
+        str | None,
+        typer.Option(
+            "--handover", metavar="ID", help="The hand-over acknowledged (default: the latest open one)."
+        ),
+    ] = None,
     db: DbOption = None,
     keystore: KeystoreOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Acknowledge receipt of a version (signed), so that its delivery and deadline cannot be denied."""
     with app_for(db, keystore) as app:
-        rid, recorded = negotiation.receipt(app, version, as_party=as_party, delegate=delegate, date=date)
+        rid, recorded = negotiation.receipt(
+            app, version, as_party=as_party, delegate=delegate, date=date, handover=handover
+        )
     done(
         as_json, {"receipt": rid, "event": recorded.to_json()}, f"{rid}: acknowledged (event {recorded.seq})"
     )
@@ -212,7 +218,7 @@ def status(
         "answered",
         "unanswered",
         "state",
-        title=f"{report['version']}: {report['title']}",
+        title=cell(f"{report['version']}: {report['title']}"),
     )
     for r in report["recipients"]:
         party = r["party"] + (f" (via {r['through']})" if r["through"] else "")
@@ -293,24 +299,6 @@ _STYLE = {
 }
 
 
-def matrix_csv(m: Matrix) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(["version", "eid", "point", *m.columns, "contested", "unanswered"])
-    for row in m.rows:
-        writer.writerow(
-            [
-                row.version,
-                row.eid,
-                row.label,
-                *(c.state for c in row.cells),
-                "yes" if row.contested else "",
-                row.unanswered,
-            ]
-        )
-    return buffer.getvalue()
-
-
 @reports_errors
 def matrix(
     scope: Annotated[str, typer.Argument(metavar="PROCESS|TRACK")],
@@ -328,6 +316,8 @@ def matrix(
     with app_for(db) as app:
         m = negotiation.matrix(app, scope, members=members)
     if csv_file is not None:
+        from inwriting.exporters.matrix_csv import matrix_csv
+
         write_file(csv_file, matrix_csv(m).encode("utf-8"))
     if html_file is not None:
         from inwriting.exporters.matrix_html import to_matrix_html
@@ -365,7 +355,7 @@ def matrix(
     if not m.rows:
         say(f"nothing has been handed over in {scope} yet")
         return
-    table = Table("version", "point", *m.columns, "", title=f"positions in {scope}")
+    table = Table("version", "point", *m.columns, "", title=cell(f"positions in {scope}"))
     for r in m.rows:
         cells = [Text(c.state + ("*" if c.inherited else ""), style=_STYLE.get(c.state, "")) for c in r.cells]
         flag = Text("contested", style="bold magenta") if r.contested else Text("")

@@ -20,8 +20,11 @@ The draft's text is shown in comments for reference; comments are not part of th
 
 
 def _comment(text: str) -> str:
-    # "-->" inside would close the comment early; "--" is not allowed in HTML comments at all
-    return "<!-- " + text.replace("--", "- -").replace("\n\n", "\n") + " -->"
+    # "-->" inside would close the comment early and "--" is not allowed in a comment at all: break
+    # every run of hyphens ("--->" included) until none is left
+    while "--" in text:
+        text = text.replace("--", "- -")
+    return "<!-- " + text.replace("\n\n", "\n") + " -->"
 
 
 def _sections(point: Point, path: str, out: list[str]) -> None:

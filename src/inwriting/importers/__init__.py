@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import PurePath
 
 from inwriting.domain.documents import DraftText
+from inwriting.errors import InvalidInput
 from inwriting.importers.text import parse_markdown, parse_text
 
 FORMATS = {
@@ -27,6 +28,15 @@ def format_of(name: str) -> str:
 
 def parse_file(data: bytes, *, name: str, title: str | None = None) -> DraftText:
     """Parse `data` with the importer its file name calls for; errors name the file."""
+    try:
+        return _parse(data, name=name, title=title)
+    except RecursionError:  # a hostile file nested deeper than any real document
+        raise InvalidInput("the file is nested too deeply to be a document", where=name) from None
+    except MemoryError:
+        raise InvalidInput("the file needs more memory to read than this machine has", where=name) from None
+
+
+def _parse(data: bytes, *, name: str, title: str | None) -> DraftText:
     fmt = format_of(name)
     if fmt == "markdown":
         return parse_markdown(data, source=name, title=title)

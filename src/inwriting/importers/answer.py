@@ -86,6 +86,10 @@ def parse_answer(
             )
         seen[section.eid] = section.line
         if section.position is None:
+            if quote is not None or reason is not None:
+                raise InvalidInput(
+                    f"{section.eid} is left at '?' but has text under it; give it a position", where=where
+                )
             left_open.append(section.eid)
             continue
         if section.position in NEEDS_TEXT and quote is None:
@@ -117,6 +121,10 @@ def _sections(tokens: list[Token], outline: Sequence[tuple[str, str]], source: s
         line = (token.map[0] + 1) if token.map else 0
         if token.type == "heading_open" and quote_depth:
             raise InvalidInput("a heading inside a '> ' quote; end the quote first", where=f"{source}:{line}")
+        if token.type == "heading_open" and token.tag == "h1" and sections:
+            raise InvalidInput(
+                "a '#' heading after the first point; points are '##' headings", where=f"{source}:{line}"
+            )
         if token.type == "heading_open" and token.tag != "h1":
             content = tokens[i + 1].content.strip()
             sections.append(_heading(content, eids, by_label, f"{source}:{line}", line))

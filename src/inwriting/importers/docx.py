@@ -24,7 +24,9 @@ from inwriting.importers.docx_numbering import Numbering, Props, Styles, props
 from inwriting.importers.text import ARTICLE_HEADING, MAX_BYTES, parse_text
 
 # A 20 MB .docx of text unpacks to far less; more than this is a zip bomb, not a draft.
-MAX_UNPACKED = 200 * 1024 * 1024
+# A 500-page treaty unpacks to ~8 MB of XML; python-docx needs ~40 bytes of memory per byte of XML,
+# so this bounds a hostile file (a zip bomb) to a few seconds and ~1.3 GB.
+MAX_UNPACKED = 32 * 1024 * 1024
 _OLE_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")  # compound file: .doc, or an encrypted .docx
 _ENCRYPTED_STREAM = "EncryptedPackage".encode("utf-16-le")
 
@@ -167,7 +169,7 @@ def _open(data: bytes, source: str) -> Document:
         raise InvalidInput(f"the file is not a readable Word document: {exc}", where=source) from None
     if unpacked > MAX_UNPACKED:
         raise InvalidInput(
-            f"the Word document unpacks to {unpacked} bytes; the limit is 200 MB ({MAX_UNPACKED} bytes)",
+            f"the Word document unpacks to {unpacked} bytes; the limit is 32 MB ({MAX_UNPACKED} bytes)",
             where=source,
         )
     try:

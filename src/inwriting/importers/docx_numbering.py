@@ -155,15 +155,19 @@ def _level(el: Any) -> tuple[int, _Level]:
     return _int(el.get(qn("w:ilvl")), 0), _Level(fmt, val(el.find(qn("w:lvlText"))) or "", start)
 
 
+MAX_NUMBER = 10_000  # a list start beyond this is not a treaty's numbering but a way to blow up labels
+
+
 def _int(value: str | None, default: int) -> int:
     try:
-        return int(value) if value is not None else default
+        number = int(value) if value is not None else default
     except ValueError:
         return default
+    return number if 0 <= number <= MAX_NUMBER else default
 
 
 def _format(fmt: str, n: int) -> str:
-    if fmt in ("none", "bullet"):
+    if fmt in ("none", "bullet") or not 0 <= n <= MAX_NUMBER:
         return ""
     if fmt in ("lowerLetter", "upperLetter"):
         letters = chr(ord("a") + (n - 1) % 26) * ((n - 1) // 26 + 1) if n > 0 else ""

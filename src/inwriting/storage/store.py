@@ -277,6 +277,9 @@ class LogWriter:
                 _INSERT_BLOB, {"hash": digest, "salt": salt, "media_type": media_type, "content": content}
             )
 
+    def has_blob(self, digest: str) -> bool:
+        return self.conn.execute(select(t.blobs.c.hash).where(t.blobs.c.hash == digest)).first() is not None
+
     def add_checkpoint(self, size: int, root: bytes, note: str, created: str) -> None:
         self.conn.execute(insert(t.checkpoints).values(size=size, root=root, note=note, created=created))
 
