@@ -12,10 +12,11 @@ import argparse
 import shutil
 from pathlib import Path
 
-from inwriting.app import bundles, drafts, negotiation, registry, setup, talks
+from inwriting.app import bundles, delegates, disclosure, drafts, negotiation, registry, setup, talks
 from inwriting.app import log as log_cases
 from inwriting.app.context import App
 from inwriting.app.keystore import Keystore
+from inwriting.errors import Refused
 from inwriting.record.bundle import verify_bundle
 from inwriting.storage.store import Store
 
@@ -74,9 +75,12 @@ def run(directory: Path, corpus: Path = CORPUS) -> None:
         for tid, forum, parties in TRACKS:
             registry.new_track(app, tid, PROCESS[0], forum, parties)
             print(f"  track {tid}: {forum} ({', '.join(parties)})")
+        for party, did, name, title, roles in DELEGATES:
+            delegates.add_delegate(app, party, delegate=did, name=name, title=title, roles=roles)
+        print(f"  {len(DELEGATES)} delegates: " + ", ".join(f"{n} ({p})" for p, _, n, _, _ in DELEGATES))
         for path, track, doc, kind in DRAFTS:
             imported = drafts.import_draft(
-                app, corpus / path, track=track, as_party="RU", kind=kind, document=doc
+                app, corpus / path, track=track, as_party="RU", kind=kind, document=doc, delegate=RYABKOV
             )
             print(
                 f"  {imported.version}: {imported.points} points imported from {path}, signed by RU"
@@ -105,11 +109,19 @@ def run(directory: Path, corpus: Path = CORPUS) -> None:
     print(f"  .venv/bin/inwriting due --db {db}")
     print(f"  .venv/bin/inwriting matrix {PROCESS[0]} --members --db {db}")
     print(f"  .venv/bin/inwriting precondition list --db {db}")
+    print(f"  .venv/bin/inwriting disclosure show {US_ANSWER} --db {db}")
+    print(f"  .venv/bin/inwriting draft show ru-us-treaty@v1 --as DE --db {db}   # published: DE sees it")
+    print(f"  .venv/bin/inwriting status ru-us-treaty@v1 --as DE --db {db}       # not addressed to DE")
     print(f"  .venv/bin/inwriting verify {bundle} --log-key '{result.log_key}'")
 
 
-RYABKOV = "S. A. Ryabkov, Deputy Minister of Foreign Affairs"
-DONFRIED = "K. Donfried, Assistant Secretary of State"
+DELEGATES = [  # (party, id, name, title, roles): people named in shared/corpus/README.md
+    ("RU", "ryabkov", "S. A. Ryabkov", "Deputy Minister of Foreign Affairs", ["drafter", "negotiator"]),
+    ("RU", "lavrov", "S. V. Lavrov", "Minister of Foreign Affairs", ["negotiator", "signatory", "admin"]),
+    ("US", "donfried", "K. Donfried", "Assistant Secretary of State", ["negotiator"]),
+    ("US", "blinken", "A. Blinken", "Secretary of State", ["negotiator", "signatory", "admin"]),
+]
+RYABKOV, LAVROV, DONFRIED, BLINKEN = "ryabkov", "lavrov", "donfried", "blinken"
 MEETINGS = [
     ("ru-us", "2022-01-10", "Geneva", [], ["ru-us-treaty@v1"]),
     ("nrc", "2022-01-12", "Brussels", [], ["ru-nato-agreement@v1"]),
@@ -133,11 +145,15 @@ def _talks(app: App, directory: Path) -> None:
         )
         negotiation.receipt(app, version, as_party="US", delegate=DONFRIED, date="2021-12-15")
         print(f"  {hid}: {version} handed to {', '.join(to)} in Moscow on 2021-12-15, point by point")
+    for version in ("ru-us-treaty@v1", "ru-nato-agreement@v1"):
+        disclosure.publish(app, version, as_party="RU", date="2021-12-17", delegate=RYABKOV)
+    print("  both drafts published by RU on 2021-12-17 (its own texts: no one's consent needed)")
     pid, _ = talks.add_precondition(
         app,
         track="ru-us",
         as_party="RU",
         text="Any precondition for holding the talks on security guarantees",
+        delegate=RYABKOV,
         date="2021-12-23",
         anticipated=True,
     )
@@ -150,18 +166,26 @@ def _talks(app: App, directory: Path) -> None:
             "Ryabkov: Russia will accept no preconditions for the talks and asks that they not be delayed."
         ),
         date="2021-12-23",
+        delegate=RYABKOV,
     )
     print(f"  {pid}: preconditions rejected in advance by RU on 2021-12-23")
-    for track, day, place, delegates, tabled in MEETINGS:
-        mid, _ = talks.add_meeting(
-            app, track=track, date=day, place=place, delegates=delegates, tabled=tabled
-        )
+    for track, day, place, present, tabled in MEETINGS:
+        mid, _ = talks.add_meeting(app, track=track, date=day, place=place, delegates=present, tabled=tabled)
         print(f"  meeting {mid} in {place}")
     for party, version in (("US", "ru-us-treaty@v1"), ("NATO", "ru-nato-agreement@v1")):
         note = directory / f"answer-{party}-2022-01-26.txt"
         note.write_text(ANSWER_NOTE.format(party=party, version=version), encoding="utf-8")
-        recorded = negotiation.answer(app, version, as_party=party, file=note, prose=True, date="2022-01-26")
+        recorded = negotiation.answer(
+            app,
+            version,
+            as_party=party,
+            file=note,
+            prose=True,
+            date="2022-01-26",
+            delegate=BLINKEN if party == "US" else None,
+        )
         print(f"  {recorded.answer}: received in prose; no point answered in writing on the record")
+    _disclosure(app)
     for version in ("ru-us-treaty@v1", "ru-nato-agreement@v1"):
         for s in negotiation.status(app, version):
             print(
@@ -176,6 +200,48 @@ def _talks(app: App, directory: Path) -> None:
     (directory / "matrix.html").write_text(to_matrix_html(grid, title=PROCESS[0]), encoding="utf-8")
     (directory / "matrix.csv").write_text(matrix_csv(grid), encoding="utf-8")
     print(f"  matrix: {len(grid.rows)} points x {len(grid.columns)} parties in {directory}/matrix.html")
+
+
+US_ANSWER = "ru-us-treaty@v1/answer/US/1"
+
+
+def _disclosure(app: App) -> None:
+    """The US asks that its answer not be published; Russia asks to publish it; a newspaper does."""
+    disclosure.request_embargo(
+        app,
+        US_ANSWER,
+        as_party="US",
+        reason="The United States asked that its written answer not be published.",
+        date="2022-01-26",
+        delegate=BLINKEN,
+    )
+    disclosure.request_publication(
+        app,
+        US_ANSWER,
+        as_party="RU",
+        reason="Lavrov: publishing it would be right; he will ask Blinken for consent.",
+        date="2022-01-26",
+        delegate=LAVROV,
+    )
+    print(f"  {US_ANSWER}: US asks that it not be published; RU asks to publish it")
+    try:
+        disclosure.publish(app, US_ANSWER, as_party="RU", date="2022-01-27", delegate=LAVROV)
+    except Refused as exc:  # the track's policy is consent: the system itself will not publish it
+        print(f"  RU publishing it is refused: {exc.message}")
+    disclosure.published_elsewhere(
+        app,
+        US_ANSWER,
+        as_party=None,
+        publisher="a newspaper (not named in the corpus)",
+        source="shared/corpus/README.md: 2022-02-02, a newspaper publishes both answers",
+        date="2022-02-02",
+    )
+    story = disclosure.story(app, US_ANSWER)
+    print(
+        f"  2022-02-02: recorded as published elsewhere by a third party; inwriting still shows it only"
+        f" to {story.owner} and RU ({len(story.disclosure.acts)} requests, over the owner's objection:"
+        f" {story.disclosure.publications[-1].over_objection})"
+    )
 
 
 def main() -> None:

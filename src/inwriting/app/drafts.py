@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
+
+from sqlalchemy import Connection
 
 from inwriting.app.context import App
 from inwriting.app.recorder import Recorded, record_in
 from inwriting.domain import events as ev
-from inwriting.domain.documents import DraftText, draft_from_json, draft_to_json, outline
+from inwriting.domain.access import ALL, require_text, sees_version
+from inwriting.domain.documents import DraftText, Point, draft_from_json, draft_to_json, outline
 from inwriting.domain.events import PartyId
 from inwriting.domain.fold import Refs
-from inwriting.domain.model import Version
+from inwriting.domain.model import State, Version
 from inwriting.domain.redline import Redline, carry_eids, redline
 from inwriting.errors import InvalidInput, NotFound
 from inwriting.importers import parse_file
@@ -82,14 +86,21 @@ def import_draft(
     title: str | None = None,
     based_on: str | None = None,
     document: str | None = None,
+    audience: str = "author",
+    audience_parties: Sequence[str] = (),
+    delegate: str | None = None,
 ) -> Imported:
-    """Record the file's text as the next version of `document` (default: named after the file)."""
+    """Record the file's text as the next version of `document` (default: named after the file).
+
+    `audience` says who may read it: its author only (a draft in preparation, the default), the
+    track's parties, the named `audience_parties`, or the public. Hand-overs widen it to their
+    recipients."""
     draft = read_draft(path, title=title)
     doc_id = document or _document_id(path)
     base = based_on or _latest_version(app, doc_id)
     carried = 0
     if base is not None:  # points matched to the base keep its ids, however they were renumbered
-        _, base_draft = get_version(app, base)
+        _, base_draft = get_version(app, base, viewer=PartyId(as_party))
         derived = [p.eid for p in draft.walk()]
         draft = carry_eids(base_draft, draft)
         kept = {p.eid for p in base_draft.walk()}
@@ -111,9 +122,13 @@ def import_draft(
             "based_on": based_on,
             "content": digest,
             "outline": outline(draft),
+            "audience": audience,
+            "audience_parties": list(audience_parties),
         }
         writer.add_blob(digest, salt, MEDIA_TYPE, content)
-        recorded = record_in(app, writer, PartyId(as_party), ev.VERSION_CREATED, body, track=track)
+        recorded = record_in(
+            app, writer, PartyId(as_party), ev.VERSION_CREATED, body, track=track, delegate=delegate
+        )
     notes = draft.notes
     if carried:
         notes = (*notes, f"{carried} points keep the ids they had in {base} (matched across renumbering)")
@@ -126,43 +141,84 @@ def _latest_version(app: App, document: str) -> str | None:
     return None if found is None else f"{document}@v{found.versions}"
 
 
-def compare(app: App, old: str, new: str) -> Redline:
+def compare(app: App, old: str, new: str, *, viewer: PartyId | None = None) -> Redline:
     """The redline between two versions (of any documents): points matched across renumbering."""
-    _, old_draft = get_version(app, old)
-    _, new_draft = get_version(app, new)
+    _, old_draft = get_version(app, old, viewer=viewer)
+    _, new_draft = get_version(app, new, viewer=viewer)
     return redline(old_draft, new_draft)
 
 
-def get_version(app: App, version: str) -> tuple[Version, DraftText]:
+def text_state(conn: Connection, texts: Iterable[str]) -> State:
+    """What deciding who sees these texts (versions or answers) needs: the texts, their versions,
+    tracks, hand-overs, recipients and disclosure stories."""
+    ids = frozenset(texts)
+    versions = frozenset(t.split("/answer/")[0] for t in ids)
+    state = load_state(
+        conn, Refs(versions=versions, version_acts=versions, answers=ids, disclosures=ids | versions)
+    )
+    tracks = frozenset(v.track for v in state.versions.values())
+    if not tracks:
+        return state
+    around = load_state(conn, Refs(tracks=tracks))  # with the tracks' parties and their members
+    return replace(state, tracks=around.tracks, parties=state.parties.update(around.parties))
+
+
+def get_version(app: App, version: str, *, viewer: PartyId | None = None) -> tuple[Version, DraftText]:
+    """A version and its text as `viewer` may read it (None: the operator, who reads everything).
+
+    A party outside the audience gets NotFound, as if the version did not exist; a party that may
+    read only published points gets those (their ancestors' text blanked)."""
     with app.store.read() as conn:
-        found = load_state(conn, Refs(versions=frozenset({version}))).versions.get(version)
+        state = text_state(conn, [version])
+        found = state.versions.get(version)
         if found is None:
             raise NotFound(f"version {version} does not exist")
+        seen = require_text(state, viewer, version)
         stored = st.blob(conn, found.content)
     if stored is None:
         raise NotFound(f"the text of {version} ({found.content}) is not in this database")
     salt, content = stored
     check_blob(found.content, salt, content, where=f"version {version}")
-    return found, draft_from_json(parse(content, what=f"text of {version}"))
+    draft = draft_from_json(parse(content, what=f"text of {version}"))
+    return found, draft if seen == ALL else published_part(draft, frozenset(seen))
 
 
-def lineage(app: App, document: str) -> list[Version]:
-    """The document's versions in order, each with its base (which may be in another document)."""
+def published_part(draft: DraftText, points: frozenset[str]) -> DraftText:
+    """Only the published points (and, blanked, the points that hold them)."""
+
+    def keep(point: Point) -> Point | None:
+        children = tuple(c for c in (keep(c) for c in point.children) if c is not None)
+        if point.eid in points:
+            return replace(point, children=children)
+        if children:
+            return replace(point, text="", children=children)
+        return None
+
+    kept = tuple(p for p in (keep(p) for p in draft.points) if p is not None)
+    amendments = tuple(a for a in draft.amendments if a.eid in points)
+    note = "only the published points of this version are shown"
+    return replace(draft, preamble="", points=kept, amendments=amendments, notes=(note,))
+
+
+def lineage(app: App, document: str, *, viewer: PartyId | None = None) -> list[Version]:
+    """The document's versions the viewer may see, in order, each with its base."""
     with app.store.read() as conn:
         state = load_state(conn)
-    if document not in state.documents:
+    versions = sorted((v for v in state.versions.values() if v.document == document), key=lambda v: v.number)
+    seen = [v for v in versions if sees_version(state, viewer, v) is not None]
+    if not seen:
         raise NotFound(f"document {document} does not exist")
-    return sorted((v for v in state.versions.values() if v.document == document), key=lambda v: v.number)
+    return seen
 
 
 EXPORT_FORMATS = ("md", "akn", "docx", "html")
 
 
-def export_version(app: App, version: str, fmt: str) -> bytes:
+def export_version(app: App, version: str, fmt: str, *, viewer: PartyId | None = None) -> bytes:
     """A version's text in one of EXPORT_FORMATS; each re-imports to the same points (html excepted)."""
     if fmt not in EXPORT_FORMATS:
         raise InvalidInput(f"format must be one of {', '.join(EXPORT_FORMATS)}; got {fmt!r}")
-    found, draft = get_version(app, version)
+    found, draft = get_version(app, version, viewer=viewer)
     if fmt == "md":
         from inwriting.exporters.markdown import to_markdown
 

@@ -253,7 +253,7 @@ def _check_texts(conn: Connection, state: State) -> None:
 
 def _check_projections(projected: State, folded: State) -> None:
     names = ("parties", "keys", "processes", "tracks", "documents", "versions")
-    acts = ("handovers", "receipts", "answers", "meetings", "preconditions")
+    acts = ("handovers", "receipts", "answers", "meetings", "preconditions", "delegates", "disclosures")
     for name in (*names, *acts):
         have, want = getattr(projected, name), getattr(folded, name)
         for key in sorted(set(have) | set(want)):

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import gc
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC
@@ -17,15 +17,16 @@ from pyrsistent import pmap
 from sqlalchemy import Connection, select
 
 from inwriting.app.context import App
-from inwriting.app.drafts import get_version, read_text
+from inwriting.app.drafts import get_version, read_text, text_state
 from inwriting.app.recorder import Recorded, record_in
 from inwriting.domain import events as ev
+from inwriting.domain.access import ALL, sees_text
 from inwriting.domain.completeness import Outline, RecipientStatus, version_status
 from inwriting.domain.documents import DraftText, Point
 from inwriting.domain.events import PartyId
 from inwriting.domain.fold import Refs
 from inwriting.domain.matrix import Matrix, VersionColumns, build_matrix
-from inwriting.domain.model import State, Version
+from inwriting.domain.model import Party, State, Version
 from inwriting.domain.negotiation import check_date, handovers_reaching
 from inwriting.errors import Conflict, InvalidInput, NotFound
 from inwriting.importers.answer import MAX_ANSWER_BYTES, ParsedAnswer, parse_answer
@@ -209,10 +210,10 @@ def answer(
     return AnswerRecorded(aid, form, parsed, mine[0] if mine else None, recorded)
 
 
-def answer_template(app: App, version: str) -> str:
+def answer_template(app: App, version: str, *, viewer: PartyId | None = None) -> str:
     from inwriting.exporters.answer_template import to_answer_template
 
-    found, draft = get_version(app, version)
+    found, draft = get_version(app, version, viewer=viewer)
     return to_answer_template(found.id, draft)
 
 
@@ -226,10 +227,30 @@ def _version_in(state: State, version: str) -> Version:
     return found
 
 
-def status(app: App, version: str, *, members: bool = False, of: str | None = None) -> list[RecipientStatus]:
+def _concerns(
+    parties: Mapping[PartyId, Party], viewer: PartyId | None, author: PartyId, s: RecipientStatus
+) -> bool:
+    """A row of a status is shown to the operator, the author, and the party the row is about (or
+    a member of it, or the alliance it received through); other recipients' rows are not theirs."""
+    if viewer is None or viewer == author or viewer in (s.party, s.through):
+        return True
+    group = parties.get(s.party)
+    return group is not None and viewer in group.members
+
+
+def status(
+    app: App,
+    version: str,
+    *,
+    members: bool = False,
+    of: str | None = None,
+    viewer: PartyId | None = None,
+) -> list[RecipientStatus]:
     """Per recipient: delivered, acknowledged, answered points, unanswered points, overdue.
 
-    `of` limits the work to one party (and the alliances it belongs to) among the recipients."""
+    `of` limits the work to one party (and the alliances it belongs to) among the recipients;
+    `viewer` sees the version only if it may (else NotFound), and only the rows that concern it."""
+    get_version(app, version, viewer=viewer)  # the access check
     found, draft = get_version(app, version)
     with app.store.read() as conn:
         state = load_state(conn, Refs(versions=frozenset({version}), version_acts=frozenset({version})))
@@ -239,7 +260,7 @@ def status(app: App, version: str, *, members: bool = False, of: str | None = No
             mine = {k: h for k, h in state.handovers.items() if parties & set(h.to)}
             state = replace(state, handovers=pmap(mine))
         answers = answers_to(conn, [version], parties)
-    return version_status(
+    rows = version_status(
         found.id,
         state.handovers.values(),
         state.receipts.values(),
@@ -249,6 +270,7 @@ def status(app: App, version: str, *, members: bool = False, of: str | None = No
         today(app),
         members=members,
     )
+    return [s for s in rows if _concerns(state.parties, viewer, found.author, s)]
 
 
 @dataclass(frozen=True)
@@ -267,14 +289,17 @@ def _handed_versions(conn: Connection, tracks: Sequence[str] | None = None) -> l
 
 
 def _statuses(
-    app: App, versions: Sequence[str], *, members: bool
+    app: App, versions: Sequence[str], *, members: bool, viewer: PartyId | None = None
 ) -> list[tuple[Version, Outline, list[RecipientStatus]]]:
+    """Statuses of the versions `viewer` may read in full, each with only the rows that concern it."""
     with app.store.read() as conn:
-        state = load_state(conn, Refs(versions=frozenset(versions), version_acts=frozenset(versions)))
+        state = text_state(conn, versions)
         answers = answers_to(conn, versions)
     day = today(app)
     result = []
     for vid in versions:
+        if sees_text(state, viewer, vid) != ALL:
+            continue
         found, draft = get_version(app, vid)
         outline = outline_of(draft)
         statuses = version_status(
@@ -287,17 +312,19 @@ def _statuses(
             day,
             members=members,
         )
-        result.append((found, outline, statuses))
+        mine = [s for s in statuses if _concerns(state.parties, viewer, found.author, s)]
+        result.append((found, outline, mine))
     return result
 
 
-def owed(app: App) -> list[Owed]:
+def owed(app: App, *, viewer: PartyId | None = None) -> list[Owed]:
     """Every answer still owed (a point-by-point answer not yet complete, or no answer at all by
-    its due date), soonest due first; those without a due date last."""
+    its due date), soonest due first; those without a due date last. A party sees what it owes
+    and what is owed to it."""
     with app.store.read() as conn:
         versions = _handed_versions(conn)
     result = []
-    for found, _, statuses in _statuses(app, versions, members=False):
+    for found, _, statuses in _statuses(app, versions, members=False, viewer=viewer):
         for s in statuses:
             owes = not s.complete if s.demand.point_by_point else not s.answers
             if owes and (s.demand.point_by_point or s.demand.due is not None):
@@ -305,8 +332,9 @@ def owed(app: App) -> list[Owed]:
     return sorted(result, key=lambda o: (o.status.demand.due is None, o.status.demand.due or "", o.version))
 
 
-def matrix(app: App, scope: str, *, members: bool = False) -> Matrix:
-    """Points x parties for every version handed over on a track, or on all tracks of a process."""
+def matrix(app: App, scope: str, *, members: bool = False, viewer: PartyId | None = None) -> Matrix:
+    """Points x parties for every version handed over on a track, or on all tracks of a process;
+    a party sees the versions it may read, and its own and the author's columns."""
     with app.store.read() as conn:
         state = load_state(conn, Refs(tracks=frozenset({scope}), processes=frozenset({scope})))
         if scope in state.tracks:
@@ -322,7 +350,7 @@ def matrix(app: App, scope: str, *, members: bool = False) -> Matrix:
     with _cyclic_gc_paused():
         parts = [
             VersionColumns(found.id, found.author, outline, statuses)
-            for found, outline, statuses in _statuses(app, versions, members=members)
+            for found, outline, statuses in _statuses(app, versions, members=members, viewer=viewer)
         ]
         return build_matrix(parts)
 
@@ -395,7 +423,10 @@ def recipient_to_json(s: RecipientStatus, paths: dict[str, str]) -> dict[str, An
     }
 
 
-def status_report(app: App, version: str, *, members: bool = False) -> dict[str, Any]:
+def status_report(
+    app: App, version: str, *, members: bool = False, viewer: PartyId | None = None
+) -> dict[str, Any]:
+    get_version(app, version, viewer=viewer)  # the access check
     found, draft = get_version(app, version)
     outline = outline_of(draft)
     paths = outline.paths()
@@ -406,5 +437,7 @@ def status_report(app: App, version: str, *, members: bool = False) -> dict[str,
         "track": found.track,
         "points": len(outline.points),
         "today": today(app),
-        "recipients": [recipient_to_json(s, paths) for s in status(app, version, members=members)],
+        "recipients": [
+            recipient_to_json(s, paths) for s in status(app, version, members=members, viewer=viewer)
+        ],
     }

@@ -68,9 +68,17 @@ def new_process(app: App, process: str, title: str) -> Recorded:
     return record(app, ev.OPERATOR, ev.PROCESS_CREATED, {"process": process, "title": title})
 
 
-def new_track(app: App, track: str, process: str, forum: str, parties: Sequence[str]) -> Recorded:
-    body = {"track": track, "process": process, "forum": forum, "parties": list(parties)}
+def new_track(
+    app: App, track: str, process: str, forum: str, parties: Sequence[str], policy: str = "consent"
+) -> Recorded:
+    """`policy`: whether publishing another party's text needs its consent ("consent") or only
+    records its objection ("unilateral")."""
+    body = {"track": track, "process": process, "forum": forum, "parties": list(parties), "policy": policy}
     return record(app, ev.OPERATOR, ev.TRACK_CREATED, body, track=track)
+
+
+def set_track_policy(app: App, track: str, policy: str) -> Recorded:
+    return record(app, ev.OPERATOR, ev.TRACK_POLICY_SET, {"policy": policy}, track=track)
 
 
 @dataclass(frozen=True)

@@ -73,6 +73,7 @@ def add_precondition(
     version: str | None = None,
     date: str | None = None,
     anticipated: bool = False,
+    delegate: str | None = None,
 ) -> tuple[str, Recorded]:
     """A party sets a precondition (or, `anticipated`, records one it expects so as to answer it)."""
     day = act_date(app, date)
@@ -88,7 +89,9 @@ def add_precondition(
             "date": day,
             "anticipated": anticipated,
         }
-        return pid, record_in(app, writer, PartyId(as_party), ev.PRECONDITION_ADDED, body, track=track)
+        return pid, record_in(
+            app, writer, PartyId(as_party), ev.PRECONDITION_ADDED, body, track=track, delegate=delegate
+        )
 
 
 def answer_precondition(
@@ -99,6 +102,7 @@ def answer_precondition(
     as_party: str,
     reason: str | None = None,
     date: str | None = None,
+    delegate: str | None = None,
 ) -> Recorded:
     """accept | reject | meet | waive a precondition."""
     day = act_date(app, date)
@@ -107,7 +111,9 @@ def answer_precondition(
         found = state.preconditions.get(precondition)
         track = found.track if found else precondition.split("/pre/")[0]
         body = {"precondition": precondition, "act": act, "date": day, "reason": reason}
-        return record_in(app, writer, PartyId(as_party), ev.PRECONDITION_ANSWERED, body, track=track)
+        return record_in(
+            app, writer, PartyId(as_party), ev.PRECONDITION_ANSWERED, body, track=track, delegate=delegate
+        )
 
 
 def preconditions(app: App, track: str | None = None) -> list[Precondition]:

@@ -16,6 +16,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.text import Text
 
 from inwriting.app.context import App
+from inwriting.domain.events import PartyId
 from inwriting.errors import InvalidInput, InwritingError
 
 out = Console(soft_wrap=True)
@@ -40,6 +41,19 @@ KeystoreOption = Annotated[
     ),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
+ViewerOption = Annotated[
+    str | None,
+    typer.Option(
+        "--as",
+        metavar="PARTY",
+        help="Read as this party sees it (what was not addressed to it or published does not exist).",
+    ),
+]
+
+
+def viewer_of(party: str | None) -> PartyId | None:
+    return PartyId(party) if party else None
+
 
 P = ParamSpec("P")
 R = TypeVar("R")

@@ -13,6 +13,7 @@ from inwriting.cli.common import (
     DbOption,
     JsonOption,
     KeystoreOption,
+    ViewerOption,
     app_for,
     cell,
     done,
@@ -20,6 +21,7 @@ from inwriting.cli.common import (
     out,
     reports_errors,
     say,
+    viewer_of,
     write_file,
 )
 from inwriting.domain.documents import KINDS, draft_to_json
@@ -49,6 +51,20 @@ def draft_import(
     document: Annotated[
         str | None, typer.Option("--doc", metavar="ID", help="Document id (default: from the file name).")
     ] = None,
+    audience: Annotated[
+        str,
+        typer.Option(
+            "--audience",
+            help="Who may read it: author (a draft in preparation) | track | parties | public.",
+        ),
+    ] = "author",
+    audience_party: Annotated[
+        list[str] | None,
+        typer.Option("--audience-party", metavar="PARTY", help="With --audience parties: a reader (repeat)."),
+    ] = None,
+    delegate: Annotated[
+        str | None, typer.Option("--delegate", metavar="ID", help="The delegate acting for the author.")
+    ] = None,
     db: DbOption = None,
     keystore: KeystoreOption = None,
     as_json: JsonOption = False,
@@ -64,6 +80,9 @@ def draft_import(
             title=title,
             based_on=based_on,
             document=document,
+            audience=audience,
+            audience_parties=audience_party or [],
+            delegate=delegate,
         )
     done(
         as_json,
@@ -79,12 +98,13 @@ def draft_import(
 @reports_errors
 def draft_show(
     version: Annotated[str, typer.Argument(metavar="VERSION", help="e.g. draft-treaty@v1")],
+    viewer: ViewerOption = None,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """The points of a version with their labels, headings and text."""
     with app_for(db) as app:
-        found, draft = drafts.get_version(app, version)
+        found, draft = drafts.get_version(app, version, viewer=viewer_of(viewer))
     if as_json:
         emit_json(
             {
@@ -117,12 +137,13 @@ def draft_show(
 @reports_errors
 def draft_versions(
     document: Annotated[str, typer.Argument(metavar="DOC", help="A document id.")],
+    viewer: ViewerOption = None,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """The document's versions, with the base each was built on (in any track)."""
     with app_for(db) as app:
-        versions = drafts.lineage(app, document)
+        versions = drafts.lineage(app, document, viewer=viewer_of(viewer))
     if as_json:
         emit_json(
             {
@@ -167,12 +188,13 @@ def draft_export(
             "--format", help="md | akn (Akoma Ntoso XML) | docx (Word) | html; all but html re-import."
         ),
     ] = "md",
+    viewer: ViewerOption = None,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Write a version as Markdown, Akoma Ntoso, Word or HTML (`draft import` reads the first three back)."""
     with app_for(db) as app:
-        data = drafts.export_version(app, version, fmt)
+        data = drafts.export_version(app, version, fmt, viewer=viewer_of(viewer))
     write_file(out_file, data)
     done(
         as_json,

@@ -10,6 +10,7 @@ from inwriting import __version__
 from inwriting.app import setup
 from inwriting.cli import logcmds, negotiation, redline
 from inwriting.cli.common import DbOption, JsonOption, KeystoreOption, emit_json, reports_errors, say
+from inwriting.cli.disclosure import delegate_app, disclosure_app, publish
 from inwriting.cli.drafts import draft_app
 from inwriting.cli.registry import key_app, party_app, process_app, track_app
 from inwriting.cli.talks import meeting_app, precondition_app
@@ -31,6 +32,9 @@ for command in (negotiation.handover, negotiation.receipt, negotiation.answer, n
 app.command("due")(negotiation.due)
 app.command("redline")(redline.redline)
 app.command("matrix")(negotiation.matrix)
+app.add_typer(disclosure_app, name="disclosure")
+app.command("publish")(publish)
+app.add_typer(delegate_app, name="delegate")
 app.add_typer(meeting_app, name="meeting")
 app.add_typer(precondition_app, name="precondition")
 app.add_typer(logcmds.log_app, name="log")

@@ -15,6 +15,7 @@ from inwriting.cli.common import (
     DbOption,
     JsonOption,
     KeystoreOption,
+    ViewerOption,
     app_for,
     cell,
     done,
@@ -23,6 +24,7 @@ from inwriting.cli.common import (
     plural,
     reports_errors,
     say,
+    viewer_of,
     write_file,
 )
 from inwriting.domain.matrix import BY_PARTS, NOT_ADDRESSED, PROPOSED, UNANSWERED
@@ -149,7 +151,7 @@ def answer(
         if template:
             if file is not None or prose is not None:
                 raise InvalidInput("--template writes a file to fill in; it takes no --file or --prose")
-            text = negotiation.answer_template(app, version)
+            text = negotiation.answer_template(app, version, viewer=viewer_of(as_party))
             if out_file is None:
                 if as_json:
                     emit_json({"ok": True, "version": version, "template": text})
@@ -198,17 +200,22 @@ def answer(
 def status(
     version: Annotated[str, typer.Argument(metavar="VERSION")],
     members: Annotated[bool, typer.Option("--members", help="Show alliance members separately.")] = False,
+    viewer: ViewerOption = None,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Per recipient: delivered, acknowledged, answered points with positions, unanswered points, overdue."""
     with app_for(db) as app:
-        report = negotiation.status_report(app, version, members=members)
+        report = negotiation.status_report(app, version, members=members, viewer=viewer_of(viewer))
     if as_json:
         emit_json({"ok": True, **report})
         return
     if not report["recipients"]:
-        say(f"{version} has not been handed over to anyone yet")
+        say(
+            f"no hand-over of {version} concerns {viewer}"
+            if viewer
+            else f"{version} has not been handed over yet"
+        )
         return
     table = Table(
         "recipient",
@@ -241,12 +248,13 @@ def status(
 
 @reports_errors
 def due(
+    viewer: ViewerOption = None,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Every written answer still owed, soonest due first; overdue ones flagged."""
     with app_for(db) as app:
-        owed = negotiation.owed(app)
+        owed = negotiation.owed(app, viewer=viewer_of(viewer))
         day = negotiation.today(app)
     rows: list[dict[str, Any]] = [
         {
@@ -309,12 +317,13 @@ def matrix(
         Path | None, typer.Option("--html", metavar="F", help="Write a coloured HTML grid.")
     ] = None,
     members: Annotated[bool, typer.Option("--members", help="Show alliance members separately.")] = False,
+    viewer: ViewerOption = None,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Points x parties, each cell a position; unanswered and contested points stand out."""
     with app_for(db) as app:
-        m = negotiation.matrix(app, scope, members=members)
+        m = negotiation.matrix(app, scope, members=members, viewer=viewer_of(viewer))
     if csv_file is not None:
         from inwriting.exporters.matrix_csv import matrix_csv
 

@@ -12,11 +12,13 @@ from inwriting.app import drafts
 from inwriting.cli.common import (
     DbOption,
     JsonOption,
+    ViewerOption,
     app_for,
     emit_json,
     out,
     reports_errors,
     say,
+    viewer_of,
     write_file,
 )
 from inwriting.domain.redline import PointChange, WordDiff, redline_to_json
@@ -62,12 +64,13 @@ def redline(
         Path | None, typer.Option("--docx", metavar="F", help="Write a Word file with tracked changes.")
     ] = None,
     all_points: Annotated[bool, typer.Option("--all", help="Also list unchanged points.")] = False,
+    viewer: ViewerOption = None,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Per point: added, removed, moved or renumbered, and the changed words inside it."""
     with app_for(db) as app:
-        result = drafts.compare(app, old, new)
+        result = drafts.compare(app, old, new, viewer=viewer_of(viewer))
     if html_file is not None:
         from inwriting.exporters.redline_html import to_redline_html
 

@@ -175,14 +175,40 @@ def track_new(
         list[str],
         typer.Option("--party", metavar="PARTY", help="A party to the track (repeat, two or more)."),
     ],
+    policy: Annotated[
+        str,
+        typer.Option(
+            "--policy",
+            help="Publishing another party's text: consent (needs its consent) | unilateral (objection kept)",
+        ),
+    ] = "consent",
     db: DbOption = None,
     keystore: KeystoreOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Create a track (negotiation) with its forum and parties."""
+    """Create a track (negotiation) with its forum, parties and publication policy."""
     with app_for(db, keystore) as app:
-        recorded = registry.new_track(app, track_id, process, forum, party)
+        recorded = registry.new_track(app, track_id, process, forum, party, policy)
     if as_json:
-        emit_json({"ok": True, "track": track_id, "event": recorded.to_json()})
+        emit_json({"ok": True, "track": track_id, "policy": policy, "event": recorded.to_json()})
     else:
-        say(f"track {track_id} created in {process} (event {recorded.seq})")
+        say(f"track {track_id} created in {process}, publication policy {policy} (event {recorded.seq})")
+
+
+@track_app.command("policy")
+@reports_errors
+def track_policy(
+    track_id: Annotated[str, typer.Argument(metavar="ID")],
+    policy: Annotated[str, typer.Argument(metavar="consent|unilateral")],
+    db: DbOption = None,
+    keystore: KeystoreOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Change whether publishing another party's text on this track needs its consent."""
+    with app_for(db, keystore) as app:
+        recorded = registry.set_track_policy(app, track_id, policy)
+    done(
+        as_json,
+        {"track": track_id, "policy": policy, "event": recorded.to_json()},
+        f"track {track_id}: policy {policy}",
+    )

@@ -19,7 +19,7 @@ from inwriting.cli.common import (
     out,
     reports_errors,
 )
-from inwriting.cli.negotiation import DateOption
+from inwriting.cli.negotiation import DateOption, DelegateOption
 
 meeting_app = typer.Typer(
     help="Meetings held on a track: date, place, delegates, texts tabled.", no_args_is_help=True
@@ -120,6 +120,7 @@ def precondition_add(
     version: Annotated[
         str | None, typer.Option("--version", metavar="VERSION", help="The text it attaches to, if any.")
     ] = None,
+    delegate: DelegateOption = None,
     anticipated: Annotated[
         bool,
         typer.Option(
@@ -155,6 +156,7 @@ def _act(act: str, help_text: str) -> None:
         as_party: Annotated[str, typer.Option("--as", metavar="PARTY", help="Who acts; signs with its key.")],
         reason: ReasonOption = None,
         date: DateOption = None,
+        delegate: DelegateOption = None,
         db: DbOption = None,
         keystore: KeystoreOption = None,
         as_json: JsonOption = False,

@@ -32,6 +32,13 @@ ANSWER_GIVEN = EventType("answer.given")
 MEETING_HELD = EventType("meeting.held")
 PRECONDITION_ADDED = EventType("precondition.added")
 PRECONDITION_ANSWERED = EventType("precondition.answered")  # accept | reject | meet | waive
+TRACK_POLICY_SET = EventType("track.policy_set")
+DELEGATE_ADDED = EventType("delegate.added")
+DELEGATE_REMOVED = EventType("delegate.removed")
+DISCLOSURE_REQUESTED = EventType("disclosure.requested")  # embargo | publication
+DISCLOSURE_ANSWERED = EventType("disclosure.answered")  # consent | refuse
+TEXT_PUBLISHED = EventType("text.published")
+TEXT_PUBLISHED_ELSEWHERE = EventType("text.published_elsewhere")
 
 KNOWN_TYPES = frozenset(
     {
@@ -48,6 +55,13 @@ KNOWN_TYPES = frozenset(
         MEETING_HELD,
         PRECONDITION_ADDED,
         PRECONDITION_ANSWERED,
+        TRACK_POLICY_SET,
+        DELEGATE_ADDED,
+        DELEGATE_REMOVED,
+        DISCLOSURE_REQUESTED,
+        DISCLOSURE_ANSWERED,
+        TEXT_PUBLISHED,
+        TEXT_PUBLISHED_ELSEWHERE,
     }
 )
 

@@ -10,8 +10,9 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
+from inwriting.domain import disclosure, negotiation
 from inwriting.domain import events as ev
-from inwriting.domain import negotiation
+from inwriting.domain.access import AUDIENCES, check_delegate
 from inwriting.domain.documents import KINDS
 from inwriting.domain.events import Event, PartyId
 from inwriting.domain.model import (
@@ -58,6 +59,7 @@ def apply(state: State, event: Event) -> State:
         raise RecordError(f"unknown event type {event.type!r}", where=f"event {event.seq}")
     if event.type != ev.GENESIS:
         authorise(state, event)
+        check_delegate(state, event)
     return replace(handler(state, event), size=event.seq + 1)
 
 
@@ -191,7 +193,10 @@ def _track_created(state: State, event: Event) -> State:
         if party not in state.parties:
             raise NotFound(f"party {party} is not registered")
     forum = check_text(_body_str(event, "forum"), what="forum", max_len=300)
-    track = Track(tid, process, forum, parties, event.seq)
+    policy = event.body.get("policy", "consent")
+    if policy not in disclosure.POLICIES:
+        raise InvalidInput(f"policy must be one of {', '.join(disclosure.POLICIES)}; got {policy!r}")
+    track = Track(tid, process, forum, parties, event.seq, policy=str(policy))
     return replace(state, tracks=state.tracks.set(tid, track))
 
 
@@ -241,6 +246,15 @@ def _version_created(state: State, event: Event) -> State:
     if len(set(eids)) != len(eids):
         raise InvalidInput("point ids in the outline must be unique")
     title = check_text(_body_str(event, "title"), what="title", max_len=500)
+    audience = event.body.get("audience", "track")  # versions recorded before audiences were track-wide
+    if audience not in AUDIENCES:
+        raise InvalidInput(f"audience must be one of {', '.join(AUDIENCES)}; got {audience!r}")
+    named = tuple(PartyId(p) for p in _body_list(event, "audience_parties"))
+    if (audience == "parties") != bool(named):
+        raise InvalidInput("an audience of named parties names them (and only that audience does)")
+    for party in named:
+        if party not in state.parties:
+            raise NotFound(f"party {party} is not registered")
     version = Version(
         vid,
         doc_id,
@@ -253,6 +267,8 @@ def _version_created(state: State, event: Event) -> State:
         content,
         tuple((p["eid"], p["label"]) for p in outline),
         event.seq,
+        str(audience),
+        named,
     )
     new_doc = Document(
         doc_id, track.id, author, kind, number, document.created_seq if document else event.seq
@@ -264,6 +280,7 @@ def _version_created(state: State, event: Event) -> State:
 
 _HANDLERS: dict[str, Callable[[State, Event], State]] = {
     **negotiation.HANDLERS,
+    **disclosure.HANDLERS,
     ev.GENESIS: _genesis,
     ev.PARTY_REGISTERED: _party_registered,
     ev.KEY_ADDED: _key_added,
@@ -288,6 +305,8 @@ class Refs:
     answers: frozenset[str] = frozenset()
     meetings: frozenset[str] = frozenset()
     preconditions: frozenset[str] = frozenset()
+    delegates_of: frozenset[str] = frozenset()  # parties whose delegates to load
+    disclosures: frozenset[str] = frozenset()  # texts (versions or answers) whose disclosure story to load
     meta: bool = False  # the log's origin and key (only the genesis needs them)
 
 
@@ -308,18 +327,24 @@ def references(event: Event) -> Refs:
         return frozenset(found)
 
     tracks = texts("track") | ({event.track} if event.track else frozenset())
-    actor = frozenset() if event.actor.party == ev.OPERATOR else {event.actor.party}
+    actor: frozenset[str] = (
+        frozenset() if event.actor.party == ev.OPERATOR else frozenset({event.actor.party})
+    )
+    text = texts("text")
+    text_versions = frozenset(t.split("/answer/")[0] for t in text)
     return Refs(
-        parties=texts("party", "members", "parties", "to") | actor,
+        parties=texts("party", "members", "parties", "to", "audience_parties") | actor,
         keys=texts("key_id") | {event.actor.key_id},
         processes=texts("process"),
         tracks=tracks,
         documents=texts("document"),
-        versions=texts("version", "based_on", "tabled"),
-        version_acts=texts("version") if event.type in _VERSION_ACTS else frozenset(),
-        answers=texts("answer"),
+        versions=texts("version", "based_on", "tabled") | text_versions,
+        version_acts=(texts("version") if event.type in _VERSION_ACTS else frozenset()) | text_versions,
+        answers=texts("answer") | text,
         meetings=texts("meeting"),
         preconditions=texts("precondition"),
+        delegates_of=actor | texts("party"),
+        disclosures=text,
         meta=event.type == ev.GENESIS,
     )
 

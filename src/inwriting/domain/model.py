@@ -55,6 +55,7 @@ class Track:
     parties: tuple[PartyId, ...]
     created_seq: int
     status: str = "open"
+    policy: str = "consent"  # publishing another party's text: "consent" (its consent needed) | "unilateral"
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,8 @@ class Version:
     content: str  # "sha256:…" of the salted text blob
     outline: tuple[tuple[str, str], ...]  # (eid, label) of every point, in order
     created_seq: int
+    audience: str = "track"  # "author" | "track" | "parties" | "public"
+    audience_parties: tuple[PartyId, ...] = ()  # for "parties"
 
 
 POSITIONS = ("accept", "amend", "counter", "reject", "clarify", "defer", "noted")
@@ -198,6 +201,76 @@ class Precondition:
         return "accepted" if answers else "open"
 
 
+ROLES = ("reader", "drafter", "negotiator", "signatory", "admin")
+
+
+@dataclass(frozen=True)
+class Delegate:
+    """A person acting for a party, with the roles that say which acts they may sign for it."""
+
+    party: PartyId
+    id: str  # unique within the party: "ryabkov"
+    name: str
+    title: str
+    roles: tuple[str, ...]
+    added_seq: int
+    removed_seq: int | None = None
+
+
+@dataclass(frozen=True)
+class DisclosureAct:
+    """A request about a text's publication, or the owner's answer to one."""
+
+    kind: str  # "embargo" | "publication" (requests) | "consent" | "refuse" (the owner's answers)
+    party: PartyId
+    date: str
+    reason: str | None
+    until: str | None  # an embargo's end, if it has one
+    seq: int
+
+
+@dataclass(frozen=True)
+class Publication:
+    """A text made public: by a party through inwriting, or by a third party elsewhere (a fact)."""
+
+    by: PartyId
+    points: tuple[str, ...]  # () = the whole text
+    date: str
+    elsewhere: bool  # published by a third party; inwriting itself does not publish it
+    publisher: str | None
+    source: str | None
+    over_objection: bool  # the owner had asked not to publish, or refused its consent
+    seq: int
+
+
+@dataclass(frozen=True)
+class Disclosure:
+    """The publication story of one text (a version or an answer): requests, answers, publications."""
+
+    text: str
+    owner: PartyId
+    acts: tuple[DisclosureAct, ...] = ()
+    publications: tuple[Publication, ...] = ()
+
+    def stance(self) -> str | None:
+        """The owner's latest word: "embargo", "refuse", "consent", or None."""
+        for act in reversed(self.acts):
+            if act.party == self.owner and act.kind in ("embargo", "refuse", "consent"):
+                return act.kind
+        return None
+
+    def published_points(self) -> tuple[str, ...] | None:
+        """() when the whole text is public through inwriting, the points when only some are, else None."""
+        points: set[str] = set()
+        for publication in self.publications:
+            if publication.elsewhere:
+                continue
+            if not publication.points:
+                return ()
+            points.update(publication.points)
+        return tuple(sorted(points)) if points else None
+
+
 @dataclass(frozen=True)
 class State:
     """What the log says, folded (persistent maps, so a fold over a million events stays O(n log n)).
@@ -220,6 +293,8 @@ class State:
     answers: PMap[str, Answer] = field(default_factory=pmap)
     meetings: PMap[str, Meeting] = field(default_factory=pmap)
     preconditions: PMap[str, Precondition] = field(default_factory=pmap)
+    delegates: PMap[str, Delegate] = field(default_factory=pmap)  # by "PARTY/id"
+    disclosures: PMap[str, Disclosure] = field(default_factory=pmap)  # by text id
 
     def active_key(self, party: PartyId) -> Key | None:
         """The newest unrevoked key of `party`, if any."""

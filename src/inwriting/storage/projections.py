@@ -16,6 +16,9 @@ from inwriting.domain.events import PartyId
 from inwriting.domain.fold import Refs
 from inwriting.domain.model import (
     Answer,
+    Delegate,
+    Disclosure,
+    DisclosureAct,
     Document,
     Handover,
     Key,
@@ -26,6 +29,7 @@ from inwriting.domain.model import (
     PreconditionAct,
     Process,
     Proposal,
+    Publication,
     Receipt,
     State,
     Track,
@@ -63,6 +67,8 @@ _ANSWERS_TO = (
 _ANSWERS_BY = _ANSWERS_TO.where(t.answers.c.party.in_(bindparam("parties", expanding=True)))
 _MEETINGS = _by_ids(t.meetings, t.meetings.c.id, (t.meetings.c.seq,))
 _PRECONDITIONS = _by_ids(t.preconditions, t.preconditions.c.id, (t.preconditions.c.seq,))
+_DELEGATES = _by_ids(t.delegates, t.delegates.c.party, (t.delegates.c.party, t.delegates.c.added_seq))
+_DISCLOSURES = _by_ids(t.disclosures, t.disclosures.c.text)
 _META = select(t.log_meta.c.origin, t.log_meta.c.log_vkey)
 _SIZE = select(t.log_head.c.size)
 
@@ -80,9 +86,12 @@ def load_state(conn: Connection, refs: Refs | None = None, *, size: int | None =
         size = conn.execute(_SIZE).scalar_one_or_none() or 0
     acts = None if refs is None else refs.version_acts
     handovers = _load_handovers(conn, acts)
+    tracks = _load_tracks(conn, None if refs is None else refs.tracks)
     party_ids: Collection[str] | None = None
-    if refs is not None:  # a hand-over's recipients (and their members) come with it
-        party_ids = set(refs.parties).union(*(h.to for h in handovers.values()))
+    if refs is not None:  # recipients and track parties (with their members) come with them
+        party_ids = set(refs.parties).union(
+            *(h.to for h in handovers.values()), *(t.parties for t in tracks.values())
+        )
     return State(
         size=size,
         origin=meta.origin if meta else None,
@@ -95,10 +104,43 @@ def load_state(conn: Connection, refs: Refs | None = None, *, size: int | None =
         parties=pmap(_load_parties(conn, party_ids)),
         keys=pmap(_load_keys(conn, None if refs is None else refs.keys)),
         processes=pmap(_load_processes(conn, None if refs is None else refs.processes)),
-        tracks=pmap(_load_tracks(conn, None if refs is None else refs.tracks)),
+        tracks=pmap(tracks),
+        delegates=pmap(_load_delegates(conn, None if refs is None else refs.delegates_of)),
+        disclosures=pmap(_load_disclosures(conn, None if refs is None else refs.disclosures)),
         documents=pmap(_load_documents(conn, None if refs is None else refs.documents)),
         versions=pmap(_load_versions(conn, None if refs is None else refs.versions)),
     )
+
+
+def _load_delegates(conn: Connection, parties: Collection[str] | None) -> dict[str, Delegate]:
+    if parties is not None and not parties:
+        return {}
+    return {
+        f"{r.party}/{r.id}": Delegate(
+            PartyId(r.party), r.id, r.name, r.title, tuple(json.loads(r.roles)), r.added_seq, r.removed_seq
+        )
+        for r in _rows(conn, _DELEGATES, parties)
+    }
+
+
+def _load_disclosures(conn: Connection, texts: Collection[str] | None) -> dict[str, Disclosure]:
+    if texts is not None and not texts:
+        return {}
+    return {
+        r.text: Disclosure(
+            r.text,
+            PartyId(r.owner),
+            tuple(
+                DisclosureAct(k, PartyId(p), d, why, until, seq)
+                for k, p, d, why, until, seq in json.loads(r.acts)
+            ),
+            tuple(
+                Publication(PartyId(by), tuple(points), d, elsewhere, publisher, source, objection, seq)
+                for by, points, d, elsewhere, publisher, source, objection, seq in json.loads(r.publications)
+            ),
+        )
+        for r in _rows(conn, _DISCLOSURES, texts)
+    }
 
 
 def _load_handovers(conn: Connection, versions: Collection[str] | None) -> dict[str, Handover]:
@@ -226,6 +268,8 @@ def _load_versions(conn: Connection, ids: Collection[str] | None) -> dict[str, V
             r.content,
             tuple((e, lab) for e, lab in json.loads(r.outline)),
             r.created_seq,
+            r.audience,
+            tuple(PartyId(p) for p in json.loads(r.audience_parties)),
         )
         for r in _rows(conn, _VERSIONS, ids)
     }
@@ -273,7 +317,7 @@ def _load_tracks(conn: Connection, ids: Collection[str] | None) -> dict[str, Tra
     for row in _rows(conn, _TRACK_PARTIES, None if ids is None else [r.id for r in rows]):
         parties.setdefault(row.track, []).append(PartyId(row.party))
     return {
-        r.id: Track(r.id, r.process, r.forum, tuple(parties.get(r.id, ())), r.created_seq, r.status)
+        r.id: Track(r.id, r.process, r.forum, tuple(parties.get(r.id, ())), r.created_seq, r.status, r.policy)
         for r in rows
     }
 
@@ -295,6 +339,7 @@ _DELETE = {
         (t.answers, t.answers.c.id),
         (t.meetings, t.meetings.c.id),
         (t.preconditions, t.preconditions.c.id),
+        (t.disclosures, t.disclosures.c.text),
     )
 }
 
@@ -393,10 +438,13 @@ def write_changes(conn: Connection, before: State, after: State) -> None:
                     "content": v.content,
                     "outline": json.dumps([list(p) for p in v.outline]),
                     "created_seq": v.created_seq,
+                    "audience": v.audience,
+                    "audience_parties": json.dumps(list(v.audience_parties)),
                 },
                 replacing=vid in before.versions,
             )
     _write_acts(conn, before, after)
+    _write_disclosure(conn, before, after)
 
 
 def _write_acts(conn: Connection, before: State, after: State) -> None:
@@ -472,6 +520,52 @@ def _write_acts(conn: Connection, before: State, after: State) -> None:
             _put(conn, t.preconditions, row, replacing=pid in before.preconditions)
 
 
+def _write_disclosure(conn: Connection, before: State, after: State) -> None:
+    """Delegates and disclosure stories an event added or changed."""
+    for key, d in after.delegates.items():
+        if before.delegates.get(key) != d:
+            was = key in before.delegates
+            if was:
+                conn.execute(
+                    delete(t.delegates).where(t.delegates.c.party == d.party, t.delegates.c.id == d.id)
+                )
+            conn.execute(
+                _INSERT["delegates"],
+                {
+                    "party": d.party,
+                    "id": d.id,
+                    "name": d.name,
+                    "title": d.title,
+                    "roles": json.dumps(list(d.roles)),
+                    "added_seq": d.added_seq,
+                    "removed_seq": d.removed_seq,
+                },
+            )
+    for text, story in after.disclosures.items():
+        if before.disclosures.get(text) != story:
+            row = {
+                "text": text,
+                "owner": story.owner,
+                "acts": json.dumps([[a.kind, a.party, a.date, a.reason, a.until, a.seq] for a in story.acts]),
+                "publications": json.dumps(
+                    [
+                        [
+                            p.by,
+                            list(p.points),
+                            p.date,
+                            p.elsewhere,
+                            p.publisher,
+                            p.source,
+                            p.over_objection,
+                            p.seq,
+                        ]
+                        for p in story.publications
+                    ]
+                ),
+            }
+            _put(conn, t.disclosures, row, replacing=text in before.disclosures)
+
+
 def _write_tracks(conn: Connection, before: State, after: State) -> None:
     for tid, track in after.tracks.items():
         if before.tracks.get(tid) != track:
@@ -485,6 +579,7 @@ def _write_tracks(conn: Connection, before: State, after: State) -> None:
                     "forum": track.forum,
                     "status": track.status,
                     "created_seq": track.created_seq,
+                    "policy": track.policy,
                 },
                 replacing=tid in before.tracks,
                 children=(t.track_parties, "track", parties),

@@ -119,6 +119,7 @@ tracks = Table(
     Column("forum", String(600), nullable=False),
     Column("status", String(20), nullable=False),
     Column("created_seq", BigInteger, nullable=False),
+    Column("policy", String(20), nullable=False, server_default="consent"),
 )
 
 track_parties = Table(
@@ -154,6 +155,8 @@ versions = Table(
     Column("content", String(71), nullable=False),
     Column("outline", Text, nullable=False),  # JSON [[eid, label], ...]
     Column("created_seq", BigInteger, nullable=False),
+    Column("audience", String(20), nullable=False, server_default="track"),
+    Column("audience_parties", Text, nullable=False, server_default="[]"),  # JSON [party, ...]
 )
 
 # What happens to versions: hand-overs, receipts, answers; and meetings and preconditions on tracks.
@@ -226,6 +229,28 @@ preconditions = Table(
     Column("seq", BigInteger, nullable=False),
 )
 
+delegates = Table(
+    "delegates",
+    metadata,
+    Column("party", String(80), ForeignKey("parties.id"), primary_key=True),
+    Column("id", String(40), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("title", String(300), nullable=False),
+    Column("roles", Text, nullable=False),  # JSON
+    Column("added_seq", BigInteger, nullable=False),
+    Column("removed_seq", BigInteger, nullable=True),
+)
+
+# The publication story of a text (a version or an answer), keyed by the text's id.
+disclosures = Table(
+    "disclosures",
+    metadata,
+    Column("text", String(200), primary_key=True),
+    Column("owner", String(80), ForeignKey("parties.id"), nullable=False),
+    Column("acts", Text, nullable=False),  # JSON
+    Column("publications", Text, nullable=False),  # JSON
+)
+
 # Texts, content-addressed: hash = SHA-256(salt ‖ content). Part of the record (not rebuilt).
 blobs = Table(
     "blobs",
@@ -239,6 +264,8 @@ blobs = Table(
 RECORD_TABLES = (log_entries, log_nodes, log_head, checkpoints, blobs)
 # Children before parents, so deletes in this order respect foreign keys.
 PROJECTION_TABLES = (
+    disclosures,
+    delegates,
     preconditions,
     meetings,
     answers,

@@ -187,6 +187,8 @@ class LogWriter:
             answers=refs.answers,
             meetings=refs.meetings,
             preconditions=refs.preconditions,
+            delegates_of=refs.delegates_of,
+            disclosures=refs.disclosures,
             meta=refs.meta,
         )
         loaded = projections.load_state(self.conn, missing, size=self._head.size)

@@ -1,0 +1,57 @@
+"""Which events of a process a party may read in its bundle; pure rules over the state.
+
+An event that concerns a text (a version, its hand-overs and receipts, an answer, the text's
+disclosure story) is readable by whoever may know the text exists (`access.sees_text`); every other
+event of the process (tracks, meetings, preconditions, keys) is readable by all. What a party may not
+read it still receives as a leaf hash, so the log verifies all the same.
+"""
+
+from __future__ import annotations
+
+from inwriting.domain import events as ev
+from inwriting.domain.access import ALL, sees_text
+from inwriting.domain.events import Event, PartyId
+from inwriting.domain.model import State
+
+# The body field naming the text each text-bearing event concerns.
+TEXT_FIELDS: dict[str, str] = {
+    ev.VERSION_CREATED: "version",
+    ev.HANDOVER_MADE: "version",
+    ev.RECEIPT_SIGNED: "version",
+    ev.ANSWER_GIVEN: "answer",
+    ev.DISCLOSURE_REQUESTED: "text",
+    ev.DISCLOSURE_ANSWERED: "text",
+    ev.TEXT_PUBLISHED: "text",
+    ev.TEXT_PUBLISHED_ELSEWHERE: "text",
+}
+# The events that sign a text's content hash (their body's "content"), so a bundle can carry the text.
+CONTENT_EVENTS = frozenset({ev.VERSION_CREATED, ev.ANSWER_GIVEN})
+
+
+def text_of(event: Event) -> str | None:
+    """The version or answer an event concerns, or None for an event about no text."""
+    name = TEXT_FIELDS.get(event.type)
+    if name is None:
+        return None
+    value = event.body.get(name)
+    return value if isinstance(value, str) else ""  # a malformed body concerns an unknown text
+
+
+def event_visible_to(state: State, event: Event, party: PartyId) -> bool:
+    """True if `party` may read `event`: it concerns no text, or one the party may know exists.
+
+    `state` is the log folded to the end of what is being exported, so a text published later makes
+    its earlier events readable in a later bundle.
+    """
+    text = text_of(event)
+    return text is None or sees_text(state, party, text) is not None
+
+
+def carries_text_for(state: State, event: Event, party: PartyId) -> bool:
+    """True if the bundle for `party` may hold the text whose hash `event` signed: the party sees the
+    whole text. Published points alone are never shipped (they cannot be checked against the hash
+    of the whole text)."""
+    if event.type not in CONTENT_EVENTS:
+        return False
+    text = text_of(event)
+    return bool(text) and sees_text(state, party, str(text)) == ALL
