@@ -9,6 +9,7 @@ import typer
 from inwriting import __version__
 from inwriting.app import setup
 from inwriting.cli import logcmds, negotiation, redline
+from inwriting.cli.accounts import account_app
 from inwriting.cli.common import DbOption, JsonOption, KeystoreOption, emit_json, reports_errors, say
 from inwriting.cli.disclosure import delegate_app, disclosure_app, publish
 from inwriting.cli.drafts import draft_app
@@ -35,6 +36,7 @@ app.command("matrix")(negotiation.matrix)
 app.add_typer(disclosure_app, name="disclosure")
 app.command("publish")(publish)
 app.add_typer(delegate_app, name="delegate")
+app.add_typer(account_app, name="account")
 app.add_typer(meeting_app, name="meeting")
 app.add_typer(precondition_app, name="precondition")
 app.add_typer(logcmds.log_app, name="log")

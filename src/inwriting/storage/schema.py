@@ -281,3 +281,7 @@ PROJECTION_TABLES = (
     parties,
     log_meta,
 )
+
+# Credentials are neither record nor projection (rebuild never touches them); they live in their own
+# module and join `metadata` when it is imported here, so migrations and the schema check see them.
+from inwriting.storage import credentials as _credentials  # noqa: E402, F401
