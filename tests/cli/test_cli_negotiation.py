@@ -174,9 +174,7 @@ def test_handover_receipt_and_status(c: Cli) -> None:
 def test_status_of_a_version_not_handed_over(c: Cli) -> None:
     assert c.ok_json("status", T)["recipients"] == []
     result = c.ok("status", T)
-    assert (
-        result.stdout == "" and plain(result.stderr).strip() == "t@v1 has not been handed over yet"
-    )
+    assert result.stdout == "" and plain(result.stderr).strip() == "t@v1 has not been handed over yet"
 
 
 # ---- answering point by point --------------------------------------------------------------------
