@@ -1,4 +1,4 @@
-"""`inwriting log|checkpoint|prove|rebuild|export|verify`: read, prove and check the record."""
+"""`inwriting log|checkpoint|prove|rebuild|export|reveal|verify`: read, prove and check the record."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from inwriting.cli.common import (
     DbOption,
     JsonOption,
     KeystoreOption,
+    ViewerOption,
     app_for,
     cell,
     done,
@@ -31,6 +32,7 @@ from inwriting.cli.common import (
 )
 from inwriting.errors import InvalidInput, InwritingError
 from inwriting.record.bundle import verify_bundle
+from inwriting.record.reveal import verify_reveal
 
 log_app = typer.Typer(help="Show and verify the signed event log.", no_args_is_help=True)
 prove_app = typer.Typer(help="Print RFC 9162 inclusion and consistency proofs.", no_args_is_help=True)
@@ -171,18 +173,45 @@ def prove_consistency(
 def export(
     bundle: Annotated[Path, typer.Argument(metavar="BUNDLE", help="File to write (.gz to compress).")],
     process: Annotated[str, typer.Option("--process", help="The process to export.")],
+    as_party: Annotated[
+        str | None,
+        typer.Option(
+            "--as",
+            metavar="PARTY",
+            help="Only what this party may see, with the texts it sees whole (default: everything).",
+        ),
+    ] = None,
     db: DbOption = None,
     keystore: KeystoreOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Write one file that proves the process's record offline."""
     with app_for(db, keystore) as app:
-        report = bundles.export(app, bundle, process)
+        report = bundles.export(app, bundle, process, as_party=as_party)
+    view = "" if as_party is None else f" as {as_party} sees it, {plural(report.texts, 'text')};"
     done(
         as_json,
         report.to_json(),
-        f"wrote {bundle}: {report.events} events in full, {report.hidden} as leaf hashes, checkpoint at"
-        f" size {report.checkpoint_size}. Check it anywhere with `inwriting verify {bundle}`.",
+        f"wrote {bundle}:{view} {report.events} events in full, {report.hidden} as leaf hashes, checkpoint"
+        f" at size {report.checkpoint_size}. Check it anywhere with `inwriting verify {bundle}`.",
+    )
+
+
+def reveal(
+    text: Annotated[str, typer.Argument(metavar="TEXT", help="The version or answer to reveal.")],
+    out_file: Annotated[Path, typer.Option("--out", metavar="FILE", help="The reveal file to write.")],
+    as_party: ViewerOption = None,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Write a text with the signed event that committed to it, to check against earlier bundles."""
+    with app_for(db) as app:
+        written = bundles.reveal(app, out_file, text, as_party=as_party)
+    done(
+        as_json,
+        written.to_json(),
+        f"wrote {out_file}: {text}, committed at event {written.seq}. Check it against any bundle of"
+        f" the log with `inwriting verify BUNDLE --reveal {out_file}`.",
     )
 
 
@@ -191,20 +220,35 @@ def verify(
     log_key: Annotated[
         str | None, typer.Option("--log-key", help="Trust only this log verifier key.")
     ] = None,
+    reveal_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--reveal",
+            metavar="FILE",
+            help="Also check a text revealed by `inwriting reveal` against the bundle.",
+        ),
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Verify a bundle with no database and no network."""
+    """Verify a bundle (and a reveal against it) with no database and no network."""
     with progress_bar(f"verifying {bundle.name}", as_json=as_json) as progress:
-        report = verify_bundle(bundle, trusted_log_key=log_key, progress=progress)
+        if reveal_file is None:
+            report, revealed = verify_bundle(bundle, trusted_log_key=log_key, progress=progress), None
+        else:
+            report, revealed = verify_reveal(bundle, reveal_file, trusted_log_key=log_key, progress=progress)
     if as_json:
-        emit_json(report.to_json())
+        emit_json(report.to_json() | ({} if revealed is None else {"revealed": revealed.to_json()}))
         return
+    texts = f", {plural(report.texts, 'text')} verified" if report.texts else ""
     say(
-        f"{report.size} leaves ({report.events} events checked, {report.hidden} hidden),"
+        f"{report.size} leaves ({report.events} events checked, {report.hidden} hidden{texts}),"
         f" {plural(report.checkpoints, 'checkpoint')}, root {report.root}",
         label="ok",
     )
-    say(f"log {report.origin}, key {report.log_key} ({report.seconds:.2f} s)")
+    view = "" if report.party is None else f", as {report.party} sees it"
+    say(f"log {report.origin}, key {report.log_key}{view} ({report.seconds:.2f} s)")
+    if revealed is not None:
+        say(revealed.summary(), label="revealed")
     if log_key is None:
         say(
             "pass --log-key to pin the log's key; without it the bundle vouches for itself",

@@ -44,6 +44,7 @@ app.add_typer(logcmds.prove_app, name="prove")
 app.command("checkpoint")(reports_errors(logcmds.checkpoint))
 app.command("export")(reports_errors(logcmds.export))
 app.command("verify")(reports_errors(logcmds.verify))
+app.command("reveal")(reports_errors(logcmds.reveal))
 app.command("rebuild")(reports_errors(logcmds.log_rebuild))
 
 

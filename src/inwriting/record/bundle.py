@@ -2,7 +2,8 @@
 
 Line 1 is the header (origin, log key, checkpoints); then one line per leaf in log order, either the
 signed event (its canonical bytes embedded verbatim, base64 signature) or, for what the reader may not
-see, only the leaf hash. `verify_bundle` streams it: memory stays bounded however many events it holds.
+see, only the leaf hash. A party's bundle (format v2) may follow an event that signed a text's hash with
+the salted text itself. `verify_bundle` streams it: memory stays bounded however many events it holds.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import multiprocessing
 import os
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,16 +33,21 @@ from inwriting.record.linecheck import (
     BatchResult,
     KeyUse,
     Special,
+    TextBlob,
     check_batch,
     event_line,
+    is_text_line,
     key_from_line,
     leaf_line,
 )
 from inwriting.record.note import NoteVerifier
 from inwriting.record.verifier import check_signed_in_order
 
-FORMAT = "inwriting-bundle/v1"
+FORMAT = "inwriting-bundle/v1"  # the operator's view: events and leaf hashes
+PARTY_FORMAT = "inwriting-bundle/v2"  # one party's view: may also hold text lines
+FORMATS = (FORMAT, PARTY_FORMAT)
 MAX_LINE = 2 << 20
+MAX_TEXT_LINE = 64 << 20  # a text line holds a whole version (an import may be 20 MB)
 PARALLEL_BYTES = 4 << 20  # below this, starting worker processes costs more than it saves
 
 Progress = Callable[[int, int], None]  # (bytes read, total bytes)
@@ -55,10 +61,11 @@ class Header:
     checkpoints: list[str]
     process: str | None = None
     created: str | None = None
+    party: str | None = None  # whose view the bundle holds (None: the operator's)
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "format": FORMAT,
+        header: dict[str, Any] = {
+            "format": FORMAT if self.party is None else PARTY_FORMAT,
             "origin": self.origin,
             "log_key": self.log_key,
             "size": self.size,
@@ -66,6 +73,9 @@ class Header:
             "process": self.process,
             "created": self.created,
         }
+        if self.party is not None:
+            header["party"] = self.party
+        return header
 
 
 @dataclass(frozen=True)
@@ -93,16 +103,21 @@ def _open_write(path: Path, *, compress: bool) -> IO[bytes]:
     return open(path, "wb")
 
 
-def write_bundle(path: Path, header: Header, entries: Iterable[Visible | Hidden]) -> int:
-    """Write atomically (temp file, fsync, rename); returns the number of leaves written."""
+def write_bundle(path: Path, header: Header, entries: Iterable[Visible | Hidden | TextBlob]) -> int:
+    """Write atomically (temp file, fsync, rename); returns the number of leaves written.
+
+    A TextBlob goes right after the Visible event that signed its hash, and only in a party's bundle.
+    """
     temp = path.with_name(path.name + ".partial")
     count = 0
     try:
         with _open_write(temp, compress=path.suffix == ".gz") as out:
             out.write(json.dumps(header.to_json(), ensure_ascii=False).encode() + b"\n")
             for entry in entries:
+                if isinstance(entry, TextBlob) and header.party is None:
+                    raise InvalidInput("only a party's bundle carries texts")
                 out.write(entry.line())
-                count += 1
+                count += not isinstance(entry, TextBlob)
         with open(temp, "rb") as handle:
             os.fsync(handle.fileno())
         os.replace(temp, path)
@@ -124,6 +139,8 @@ class BundleReport:
     checkpoints: int
     seconds: float = 0.0
     parties: list[str] = field(default_factory=list)
+    party: str | None = None  # whose view, for a party's bundle
+    texts: int = 0  # texts checked against the hashes their events signed
 
     def to_json(self) -> dict[str, Any]:
         return {"ok": True, **self.__dict__}
@@ -143,7 +160,7 @@ class _Reader:
 
     def line(self) -> bytes | None:
         try:
-            line = self.stream.readline(MAX_LINE + 1)
+            line = self.stream.readline(MAX_TEXT_LINE + 1)
         except (OSError, EOFError, gzip.BadGzipFile) as exc:
             raise VerificationError(
                 f"cannot read the bundle: {exc}", where=f"line {self.number + 1}"
@@ -151,8 +168,9 @@ class _Reader:
         if not line:
             return None
         self.number += 1
-        if len(line) > MAX_LINE:
-            raise VerificationError(f"longer than {MAX_LINE} bytes", where=f"line {self.number}")
+        if len(line) > MAX_LINE and (len(line) > MAX_TEXT_LINE or not is_text_line(line)):
+            limit = MAX_TEXT_LINE if is_text_line(line) else MAX_LINE
+            raise VerificationError(f"longer than {limit} bytes", where=f"line {self.number}")
         return line
 
     def position(self) -> int:
@@ -164,8 +182,10 @@ class _Reader:
 
 
 def _header(obj: Any, trusted_log_key: str | None) -> tuple[Header, NoteVerifier, dict[int, Checkpoint]]:
-    if not isinstance(obj, dict) or obj.get("format") != FORMAT:
-        raise VerificationError(f"not an inwriting bundle (expected format {FORMAT})", where="line 1")
+    if not isinstance(obj, dict) or obj.get("format") not in FORMATS:
+        raise VerificationError(
+            f"not an inwriting bundle (expected format {' or '.join(FORMATS)})", where="line 1"
+        )
     try:
         header = Header(
             str(obj["origin"]),
@@ -174,9 +194,12 @@ def _header(obj: Any, trusted_log_key: str | None) -> tuple[Header, NoteVerifier
             [str(c) for c in obj["checkpoints"]],
             obj.get("process"),
             obj.get("created"),
+            None if obj["format"] == FORMAT else obj["party"],
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise VerificationError(f"malformed header: {exc}", where="line 1") from exc
+    if header.party is not None and not isinstance(header.party, str):
+        raise VerificationError("malformed header: party must be a text", where="line 1")
     if trusted_log_key is not None and header.log_key != trusted_log_key:
         raise VerificationError(
             f"the bundle is signed by log key {header.log_key}, not the trusted {trusted_log_key}",
@@ -211,11 +234,34 @@ def verify_bundle(
     progress: Progress | None = None,
     workers: int | None = None,
 ) -> BundleReport:
-    """Check every signature, the chain, the tree and the checkpoints; no database, no network.
+    """Check every signature, the chain, the tree, the checkpoints and every text the bundle carries
+    against the hash its event signed; no database, no network.
 
     Batches of lines are checked in worker processes (`workers`, default: every core) when the bundle
     is large enough to repay starting them; call it under `if __name__ == "__main__":` in scripts.
     """
+    return check_bundle(path, trusted_log_key=trusted_log_key, progress=progress, workers=workers).report
+
+
+@dataclass(frozen=True)
+class CheckedBundle:
+    """A verified bundle: its report, the parties and keys its events fold to, and the leaf hashes
+    that were asked for (by seq), as the verified tree holds them."""
+
+    report: BundleReport
+    state: State
+    leaves: dict[int, bytes]
+
+
+def check_bundle(
+    path: Path,
+    *,
+    trusted_log_key: str | None = None,
+    progress: Progress | None = None,
+    workers: int | None = None,
+    keep_leaves: Collection[int] = (),
+) -> CheckedBundle:
+    """`verify_bundle`, keeping what a later check against the bundle needs (a reveal's leaf)."""
     started = time.perf_counter()
     if not path.is_file():
         raise InvalidInput(f"no bundle at {path}")
@@ -229,7 +275,7 @@ def verify_bundle(
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise VerificationError(f"not JSON: {exc}", where="line 1") from exc
         header, _, checkpoints = _header(header_obj, trusted_log_key)
-        joiner = _Joiner(checkpoints)
+        joiner = _Joiner(checkpoints, frozenset(keep_leaves))
         processes = workers or ((os.cpu_count() or 1) if reader.total > PARALLEL_BYTES else 1)
         with _BatchRunner(processes) as runner:
             for batch in runner.run(reader):
@@ -250,7 +296,7 @@ def verify_bundle(
         )
     if progress is not None:
         progress(reader.total, reader.total)
-    return BundleReport(
+    report = BundleReport(
         header.origin,
         header.log_key,
         header.process,
@@ -261,19 +307,25 @@ def verify_bundle(
         len(checkpoints),
         time.perf_counter() - started,
         sorted(state.parties),
+        header.party,
+        joiner.texts,
     )
+    return CheckedBundle(report, state, joiner.kept)
 
 
 class _Joiner:
     """The in-order checks: links between batches, the key events, the keys each batch used, the tree."""
 
-    def __init__(self, checkpoints: dict[int, Checkpoint]) -> None:
+    def __init__(self, checkpoints: dict[int, Checkpoint], keep: frozenset[int] = frozenset()) -> None:
         self.checkpoints = checkpoints
         self.state = State()
         self.frontier = merkle.Frontier()
         self.head_leaf = ZERO_HASH
         self.head_time = ""
         self.events = 0
+        self.texts = 0
+        self.keep = keep
+        self.kept: dict[int, bytes] = {}
 
     def join(self, batch: BatchResult) -> None:
         failure_line = batch.failure[0] if batch.failure else None
@@ -296,6 +348,11 @@ class _Joiner:
             self._check_use(key_id, use)
         self._grow(batch)
         self.events += batch.events
+        self.texts += batch.texts
+        for seq in self.keep:
+            if batch.first_seq <= seq < batch.first_seq + batch.count:
+                offset = (seq - batch.first_seq) * merkle.HASH_SIZE
+                self.kept[seq] = batch.leaves[offset : offset + merkle.HASH_SIZE]
         if batch.count:
             self.head_leaf = batch.leaves[-merkle.HASH_SIZE :]
         self.head_time = batch.last_time or self.head_time
@@ -363,22 +420,32 @@ class _BatchRunner:
             self.pool.shutdown(wait=True, cancel_futures=True)
 
     def _batches(self, reader: _Reader) -> Iterator[tuple[int, int, list[bytes], dict[str, bytes]]]:
+        """Batches of BATCH leaves; the text lines after a batch's last event stay in its batch."""
         seq = 0
+        carried: tuple[int, bytes] | None = None  # (number, line): the first leaf of the next batch
         while True:
-            first = reader.number + 1
-            lines: list[bytes] = []
-            while len(lines) < BATCH:
+            first = reader.number + 1 if carried is None else carried[0]
+            lines: list[bytes] = [] if carried is None else [carried[1]]
+            leaves, carried = len(lines), None
+            while True:
                 line = reader.line()
                 if line is None:
                     break
+                if is_text_line(line):
+                    lines.append(line)
+                    continue
                 hint = key_from_line(line)
                 if hint is not None:
                     self.keys = {**self.keys, hint[0]: hint[1]}
+                if leaves == BATCH:
+                    carried = (reader.number, line)
+                    break
                 lines.append(line)
+                leaves += 1
             if not lines:
                 return
             yield first, seq, lines, self.keys
-            seq += len(lines)
+            seq += leaves
 
     def run(self, reader: _Reader) -> Iterator[BatchResult]:
         if self.pool is None:
