@@ -95,6 +95,14 @@ def run(directory: Path, corpus: Path = CORPUS) -> None:
         exported = bundles.export(app, bundle, PROCESS[0])
         checked = verify_bundle(bundle, trusted_log_key=result.log_key)
         print(f"  bundle {bundle}: {exported.events} events, verified offline ({checked.size} leaves)")
+        for party in ("US", "DE"):
+            mine = directory / f"security-guarantees.{party}.bundle"
+            exported = bundles.export(app, mine, PROCESS[0], as_party=party)
+            checked = verify_bundle(mine, trusted_log_key=result.log_key)
+            print(
+                f"  {party}'s bundle {mine}: {checked.events} events and {checked.texts} texts it may see,"
+                f" {checked.hidden} events as leaf hashes only, verified offline"
+            )
     finally:
         app.close()
     print(
