@@ -607,7 +607,8 @@ ERRORS: dict[str, tuple[list[str], str, str]] = {
         "version ghost@v1 does not exist",
         "not_found",
     ),
-    "receipt by a non-recipient": (["receipt", T, "--as", "DE"], "t@v1 was not handed to DE", "refused"),
+    # t@v1 is RU's draft, seen by RU and those it was handed to: DE may not learn it exists
+    "receipt by a non-recipient": (["receipt", T, "--as", "DE"], "version t@v1 does not exist", "not_found"),
     "duplicate receipt": (
         ["receipt", T, "--as", "US"],
         "US has already acknowledged every hand-over of t@v1",
@@ -615,8 +616,8 @@ ERRORS: dict[str, tuple[list[str], str, str]] = {
     ),
     "answer by a party not handed it": (
         ["answer", T, "--as", "DE", "--file", "{ok}"],
-        "not handed to DE",
-        "refused",
+        "version t@v1 does not exist",
+        "not_found",
     ),
     "answer without --as": (
         ["answer", T, "--file", "{ok}"],

@@ -76,7 +76,7 @@ def test_import_show_and_lineage_across_tracks(record: App, tmp_path: Path) -> N
         ({"track": "nope", "as_party": "RU"}, NotFound),
         ({"track": "ru-us", "as_party": "RU", "based_on": "ghost@v1"}, NotFound),
         ({"track": "ru-us", "as_party": "RU", "kind": "poem"}, InvalidInput),
-        ({"track": "ru-us", "as_party": "US", "document": "d"}, NotFound),  # RU's, unseen by US
+        ({"track": "ru-us", "as_party": "US", "document": "d"}, Refused),  # RU's: "id taken", nothing more
         ({"track": "ru-us", "as_party": "RU", "document": "d", "title": "Bad \u202e title"}, InvalidInput),
     ],
 )

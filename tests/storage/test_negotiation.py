@@ -515,8 +515,8 @@ REFUSALS: dict[str, tuple[Callable[[App, Path], object], type[Exception], str]] 
     ),
     "receipt by a non-recipient": (
         lambda app, _: neg.receipt(app, T, as_party="DE", date="2022-01-11"),
-        Refused,
-        "was not handed to DE",
+        NotFound,  # RU's draft was not handed to DE: for DE it does not exist
+        "version t@v1 does not exist",
     ),
     "duplicate receipt": (
         lambda app, _: neg.receipt(app, T, as_party="US", date="2022-01-12"),
@@ -555,8 +555,8 @@ REFUSALS: dict[str, tuple[Callable[[App, Path], object], type[Exception], str]] 
     ),
     "answer by a party not handed the version": (
         _answer("DE", "## Article 1 {art_1}: accept\n"),
-        Refused,
-        "t@v1 was not handed to DE",
+        NotFound,
+        "version t@v1 does not exist",
     ),
     "answer by the author": (_answer("RU", "## Article 1 {art_1}: accept\n"), Refused, "not handed to RU"),
     "answer with an unknown position": (

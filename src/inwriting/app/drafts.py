@@ -19,7 +19,7 @@ from inwriting.domain.events import PartyId
 from inwriting.domain.fold import Refs
 from inwriting.domain.model import State, Version
 from inwriting.domain.redline import Redline, carry_eids, redline
-from inwriting.errors import InvalidInput, NotFound
+from inwriting.errors import InvalidInput, NotFound, Refused
 from inwriting.importers import parse_file
 from inwriting.importers.text import MAX_BYTES
 from inwriting.record.blob import blob_hash, check_blob, new_salt
@@ -97,6 +97,10 @@ def import_draft(
     recipients."""
     draft = read_draft(path, title=title)
     doc_id = document or _document_id(path)
+    with app.store.read() as conn:
+        owner = load_state(conn, Refs(documents=frozenset({doc_id}))).documents.get(doc_id)
+    if owner is not None and owner.author != as_party:  # say nothing more of another party's document
+        raise Refused(f"document id {doc_id} is taken; choose another with --doc")
     base = based_on or _latest_version(app, doc_id)
     carried = 0
     if base is not None:  # points matched to the base keep its ids, however they were renumbered
@@ -174,6 +178,8 @@ def get_version(app: App, version: str, *, viewer: PartyId | None = None) -> tup
         if found is None:
             raise NotFound(f"version {version} does not exist")
         seen = require_text(state, viewer, version)
+        if viewer is not None and found.based_on:
+            found = _hide_base(text_state(conn, [found.based_on]), viewer, found)
         stored = st.blob(conn, found.content)
     if stored is None:
         raise NotFound(f"the text of {version} ({found.content}) is not in this database")
@@ -187,9 +193,9 @@ def published_part(draft: DraftText, points: frozenset[str]) -> DraftText:
     """Only the published points (and, blanked, the points that hold them)."""
 
     def keep(point: Point) -> Point | None:
-        children = tuple(c for c in (keep(c) for c in point.children) if c is not None)
         if point.eid in points:
-            return replace(point, children=children)
+            return point  # a published article is published with its paragraphs
+        children = tuple(c for c in (keep(c) for c in point.children) if c is not None)
         if children:
             return replace(point, text="", children=children)
         return None
@@ -208,7 +214,15 @@ def lineage(app: App, document: str, *, viewer: PartyId | None = None) -> list[V
     seen = [v for v in versions if sees_version(state, viewer, v) is not None]
     if not seen:
         raise NotFound(f"document {document} does not exist")
-    return seen
+    return [_hide_base(state, viewer, v) for v in seen]
+
+
+def _hide_base(state: State, viewer: PartyId | None, version: Version) -> Version:
+    """A version's base, named only to a viewer who may see the base too."""
+    base = state.versions.get(version.based_on or "")
+    if base is None or sees_version(state, viewer, base) is not None:
+        return version
+    return replace(version, based_on=None)
 
 
 EXPORT_FORMATS = ("md", "akn", "docx", "html")

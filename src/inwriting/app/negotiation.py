@@ -174,7 +174,7 @@ def answer(
     """
     day = act_date(app, date, what="answer date")
     data = read_text(file, limit=MAX_ANSWER_BYTES if not prose else None)
-    found, _ = get_version(app, version)
+    found, _ = get_version(app, version, viewer=PartyId(as_party))  # not found, for one who may not see it
     parsed = None
     if not prose:
         parsed = parse_answer(data, outline=found.outline, source=file.name)
@@ -232,8 +232,8 @@ def _concerns(
 ) -> bool:
     """A row of a status is shown to the operator, the author, and the party the row is about (or
     a member of it, or the alliance it received through); other recipients' rows are not theirs."""
-    if viewer is None or viewer == author or viewer in (s.party, s.through):
-        return True
+    if viewer is None or viewer == author or viewer == s.party:
+        return True  # an alliance does not see the rows of members answering for themselves
     group = parties.get(s.party)
     return group is not None and viewer in group.members
 

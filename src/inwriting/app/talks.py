@@ -29,6 +29,7 @@ def add_meeting(
     delegates: Sequence[str] = (),
     tabled: Sequence[str] = (),
     as_party: str | None = None,
+    acting: str | None = None,
 ) -> tuple[str, Recorded]:
     """Record a meeting (by the operator unless a party records it); id `TRACK/DATE`."""
     check_date(date, what="meeting date")
@@ -46,7 +47,7 @@ def add_meeting(
             "delegates": list(delegates),
             "tabled": list(tabled),
         }
-        return mid, record_in(app, writer, actor, ev.MEETING_HELD, body, track=track)
+        return mid, record_in(app, writer, actor, ev.MEETING_HELD, body, track=track, delegate=acting)
 
 
 def _on_track(conn: Connection, table: Table, track: str | None) -> frozenset[str]:

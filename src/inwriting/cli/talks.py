@@ -47,6 +47,9 @@ def meeting_add(
         str | None,
         typer.Option("--as", metavar="PARTY", help="Record as this party (default: the operator)."),
     ] = None,
+    acting: Annotated[
+        str | None, typer.Option("--acting", metavar="ID", help="With --as: the delegate recording it.")
+    ] = None,
     db: DbOption = None,
     keystore: KeystoreOption = None,
     as_json: JsonOption = False,
@@ -61,6 +64,7 @@ def meeting_add(
             delegates=delegate or [],
             tabled=tabled or [],
             as_party=as_party,
+            acting=acting,
         )
     done(
         as_json,

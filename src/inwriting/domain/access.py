@@ -120,7 +120,9 @@ def check_delegate(state: State, event: Event) -> None:
     active = {d.id: d for d in state.delegates.values() if d.party == party and d.removed_seq is None}
     named = event.actor.delegate
     if not active:
-        return  # a party without delegates acts as itself (its key holder)
+        # a party without registered delegates acts as itself (its key holder), naming the person
+        # acting as stated; once it registers delegates, only they may act for it
+        return
     if named is None:
         raise Refused(
             f"{party} acts through its delegates; name the acting one ({', '.join(sorted(active))})",

@@ -96,9 +96,14 @@ def _delegate_removed(state: State, event: Event) -> State:
 def _text_and_owner(state: State, event: Event) -> tuple[str, PartyId, Disclosure]:
     text = _str(event, "text")
     actor = None if event.actor.party == ev.OPERATOR else event.actor.party
+    if actor is None and event.type != ev.TEXT_PUBLISHED_ELSEWHERE:
+        raise Refused(f"the operator records publications elsewhere only; {event.type} is a party's act")
     if sees_text(state, actor, text) is None:  # worded as if it did not exist
         raise NotFound(f"{'answer' if '/answer/' in text else 'version'} {text} does not exist")
     owner = owner_of(state, text)
+    version = state.versions.get(text.split("/answer/")[0])
+    if version is not None and event.track != version.track:  # the track's policy is the text's
+        raise InvalidInput(f"{event.type} for {text} must carry its track {version.track} in the envelope")
     return text, owner, state.disclosures.get(text) or Disclosure(text, owner)
 
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from inwriting.domain import disclosure, negotiation
 from inwriting.domain import events as ev
-from inwriting.domain.access import AUDIENCES, check_delegate
+from inwriting.domain.access import AUDIENCES, check_delegate, sees_version
 from inwriting.domain.documents import KINDS
 from inwriting.domain.events import Event, PartyId
 from inwriting.domain.model import (
@@ -227,11 +227,12 @@ def _version_created(state: State, event: Event) -> State:
         raise NotFound(f"document {doc_id} does not exist; its first version is {doc_id}@v1")
     if document is not None:
         if document.author != author:
-            raise Refused(f"document {doc_id} is {document.author}'s; {author} cannot add versions to it")
+            raise Refused(f"document id {doc_id} is taken; choose another")
         if number != document.versions + 1:
             raise Conflict(f"the next version of {doc_id} is v{document.versions + 1}, not v{number}")
     based_on = event.body.get("based_on")
-    if based_on is not None and (not isinstance(based_on, str) or based_on not in state.versions):
+    base = state.versions.get(based_on) if isinstance(based_on, str) else None
+    if based_on is not None and (base is None or sees_version(state, author, base) is None):
         raise NotFound(f"version {based_on} (the base) does not exist")
     content = _body_str(event, "content")
     if not _CONTENT.match(content):
@@ -310,9 +311,6 @@ class Refs:
     meta: bool = False  # the log's origin and key (only the genesis needs them)
 
 
-_VERSION_ACTS = frozenset({ev.HANDOVER_MADE, ev.RECEIPT_SIGNED, ev.ANSWER_GIVEN})
-
-
 def references(event: Event) -> Refs:
     body = event.body
 
@@ -339,7 +337,8 @@ def references(event: Event) -> Refs:
         tracks=tracks,
         documents=texts("document"),
         versions=texts("version", "based_on", "tabled") | text_versions,
-        version_acts=(texts("version") if event.type in _VERSION_ACTS else frozenset()) | text_versions,
+        # hand-overs of every version the event names: they decide who may see (and so name) it
+        version_acts=texts("version", "tabled", "based_on") | text_versions,
         answers=texts("answer") | text,
         meetings=texts("meeting"),
         preconditions=texts("precondition"),

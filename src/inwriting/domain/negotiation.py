@@ -12,6 +12,7 @@ from datetime import date
 from typing import Any
 
 from inwriting.domain import events as ev
+from inwriting.domain.access import sees_version
 from inwriting.domain.events import Event, PartyId
 from inwriting.domain.model import (
     NEEDS_TEXT,
@@ -80,9 +81,11 @@ def _texts(event: Event, name: str) -> list[str]:
 
 
 def _version(state: State, event: Event) -> Version:
+    """The version the event is about, as its actor may see it: one it may not see does not exist."""
     vid = _text(event, "version")
     version = state.versions.get(vid)
-    if version is None:
+    actor = None if event.actor.party == ev.OPERATOR else event.actor.party
+    if version is None or sees_version(state, actor, version) is None:
         raise NotFound(f"version {vid} does not exist")
     if event.track != version.track:
         raise InvalidInput(f"{event.type} for {vid} must carry its track {version.track} in the envelope")
@@ -283,8 +286,10 @@ def _meeting_held(state: State, event: Event) -> State:
     place = check_text(_text(event, "place"), what="place", max_len=200)
     delegates = tuple(check_text(d, what="delegate", max_len=200) for d in _texts(event, "delegates"))
     tabled = tuple(_texts(event, "tabled"))
+    viewer = None if actor == ev.OPERATOR else actor
     for vid in tabled:
-        if vid not in state.versions:
+        found = state.versions.get(vid)
+        if found is None or sees_version(state, viewer, found) is None:
             raise NotFound(f"version {vid} (tabled) does not exist")
     meeting = Meeting(mid, track.id, day, place, delegates, tabled, actor, event.seq)
     return replace(state, meetings=state.meetings.set(mid, meeting))
@@ -300,7 +305,7 @@ def _precondition_added(state: State, event: Event) -> State:
     version = event.body.get("version")
     if version is not None:
         found = state.versions.get(str(version))
-        if found is None:
+        if found is None or sees_version(state, by, found) is None:
             raise NotFound(f"version {version} does not exist")
         if found.track != track.id:
             raise Refused(f"version {version} is on track {found.track}, not on {track.id}")

@@ -1,5 +1,6 @@
-"""Write a ready-to-fill answer file for a version: every point listed with `?` for its position and
-the draft's own text beside it in a comment, in the convention that `importers.answer` reads.
+"""Write a ready-to-fill answer file for a version: every point listed with `?` for its position
+(and its heading in a comment), in the convention that `importers.answer` reads. The draft's text is
+not copied in: an answer is kept as received, and publishing it must not publish the draft.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ counter-text or the question. Add a paragraph "Reason: ..." to say why (optional
 A point left at "?" (or deleted) stays unanswered, and `inwriting status` will name it.
 A position on an article covers its paragraphs unless a paragraph has its own.
 Add points of your own as "## New: LABEL" with their text quoted below.
-The draft's text is shown in comments for reference; comments are not part of the answer.
+Read the draft's text beside this file (`inwriting draft show VERSION`): it is not copied here,
+because your answer is kept as received and may be published one day without the draft.
 -->"""
 
 
@@ -30,9 +32,8 @@ def _comment(text: str) -> str:
 def _sections(point: Point, path: str, out: list[str]) -> None:
     label = f"{path} {point.label}".strip() if point.label else path
     out.append(f"## {label} {{{point.eid}}}: ?")
-    shown = "\n\n".join(x for x in (point.heading, point.text) if x)
-    if shown:
-        out.append(_comment(shown))
+    if point.heading:  # only the heading: the answer is kept as received and may be published one
+        out.append(_comment(point.heading))  # day, when it must not carry the draft's words with it
     for child in point.children:
         _sections(child, label, out)
 

@@ -87,10 +87,13 @@ def load_state(conn: Connection, refs: Refs | None = None, *, size: int | None =
     acts = None if refs is None else refs.version_acts
     handovers = _load_handovers(conn, acts)
     tracks = _load_tracks(conn, None if refs is None else refs.tracks)
+    versions = _load_versions(conn, None if refs is None else refs.versions)
     party_ids: Collection[str] | None = None
-    if refs is not None:  # recipients and track parties (with their members) come with them
+    if refs is not None:  # recipients, track parties and named audiences (with their members) come along
         party_ids = set(refs.parties).union(
-            *(h.to for h in handovers.values()), *(t.parties for t in tracks.values())
+            *(h.to for h in handovers.values()),
+            *(t.parties for t in tracks.values()),
+            *(v.audience_parties for v in versions.values()),
         )
     return State(
         size=size,
@@ -108,7 +111,7 @@ def load_state(conn: Connection, refs: Refs | None = None, *, size: int | None =
         delegates=pmap(_load_delegates(conn, None if refs is None else refs.delegates_of)),
         disclosures=pmap(_load_disclosures(conn, None if refs is None else refs.disclosures)),
         documents=pmap(_load_documents(conn, None if refs is None else refs.documents)),
-        versions=pmap(_load_versions(conn, None if refs is None else refs.versions)),
+        versions=pmap(versions),
     )
 
 
