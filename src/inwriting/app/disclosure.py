@@ -10,7 +10,7 @@ from typing import Any
 
 from inwriting.app.context import App
 from inwriting.app.drafts import text_state
-from inwriting.app.negotiation import act_date
+from inwriting.app.negotiation import act_date, today
 from inwriting.app.recorder import Recorded, record_in
 from inwriting.domain import events as ev
 from inwriting.domain.access import ALL, owner_of, require_text
@@ -127,6 +127,7 @@ class Story:
     policy: str
     disclosure: Disclosure
     seen: str  # "all" or "published points"
+    today: str = ""
 
     def to_json(self) -> dict[str, Any]:
         d = self.disclosure
@@ -140,7 +141,7 @@ class Story:
             "policy": self.policy,
             "public": published is not None,
             "published_points": None if published is None else list(published),
-            "owner_stance": d.stance(),
+            "owner_stance": d.stance(on=self.today),
             "you_see": self.seen,
             "acts": [
                 {
@@ -190,4 +191,5 @@ def story(app: App, text: str, *, viewer: PartyId | None = None) -> Story:
         track.policy if track is not None else "consent",
         state.disclosures.get(text) or Disclosure(text, owner),
         "all" if seen == ALL else "published points",
+        today(app),
     )

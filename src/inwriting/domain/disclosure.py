@@ -165,10 +165,7 @@ def _text_published(state: State, event: Event) -> State:
     if sees_text(state, party, text) != ALL:
         raise Refused(f"{party} has only the published points of {text}; it cannot publish more")
     day = _day(event)
-    stance = disclosure.stance()
-    embargo = next((a for a in reversed(disclosure.acts) if a.party == owner and a.kind == "embargo"), None)
-    if stance == "embargo" and embargo is not None and embargo.until is not None and day > embargo.until:
-        stance = None  # the embargo has run out
+    stance = disclosure.stance(on=day)  # an embargo that has run out no longer blocks
     objection = party != owner and stance in ("embargo", "refuse")
     if party != owner:
         track = state.tracks.get(event.track or "")
@@ -191,11 +188,12 @@ def _text_published_elsewhere(state: State, event: Event) -> State:
     text, _, disclosure = _text_and_owner(state, event)
     publisher = check_text(_str(event, "publisher"), what="publisher", max_len=300)
     source = check_text(_str(event, "source"), what="source", max_len=2000)
-    stance = disclosure.stance()
+    day = _day(event)
+    stance = disclosure.stance(on=day)
     publication = Publication(
         event.actor.party,
         _points(state, event, text),
-        _day(event),
+        day,
         True,
         publisher,
         source,

@@ -252,10 +252,13 @@ class Disclosure:
     acts: tuple[DisclosureAct, ...] = ()
     publications: tuple[Publication, ...] = ()
 
-    def stance(self) -> str | None:
-        """The owner's latest word: "embargo", "refuse", "consent", or None."""
+    def stance(self, on: str | None = None) -> str | None:
+        """The owner's latest word on day `on` (default: its latest act): "embargo", "refuse",
+        "consent", or None; an embargo whose `until` has passed by then says nothing any more."""
         for act in reversed(self.acts):
             if act.party == self.owner and act.kind in ("embargo", "refuse", "consent"):
+                if act.kind == "embargo" and act.until is not None and on is not None and on > act.until:
+                    return None
                 return act.kind
         return None
 
