@@ -572,3 +572,49 @@ def test_delegate_refusals(d: App, kwargs: dict[str, Any], error: type[Inwriting
         NotFound,
         "party XX is not registered",
     )
+
+
+def test_a_partys_admin_delegate_names_and_removes_its_delegates(app: App) -> None:
+    from inwriting.app import delegates as dcases
+    from inwriting.app import registry as reg
+
+    for pid in ("RU", "US"):
+        reg.register_party(app, pid, pid)
+        reg.new_key(app, pid)
+    dcases.add_delegate(app, "RU", delegate="lavrov", name="S. V. Lavrov", title="Minister", roles=["admin"])
+    dcases.add_delegate(
+        app,
+        "RU",
+        delegate="ryabkov",
+        name="S. A. Ryabkov",
+        title="Deputy",
+        roles=["negotiator"],
+        as_party="RU",
+        acting="lavrov",
+    )
+    with pytest.raises(Refused, match=r"may not sign delegate\.removed"):
+        dcases.remove_delegate(app, "RU", "lavrov", as_party="RU", acting="ryabkov")
+    dcases.remove_delegate(app, "RU", "ryabkov", as_party="RU", acting="lavrov")
+    assert [(d.id, d.removed_seq is None) for d in dcases.delegates(app, "RU")] == [
+        ("lavrov", True),
+        ("ryabkov", False),
+    ]
+    with pytest.raises(Refused, match="cannot name delegates of RU"):
+        dcases.add_delegate(app, "RU", delegate="x", name="X", title="Y", roles=["reader"], as_party="US")
+
+
+def test_meetings_and_preconditions_are_listed_to_the_parties_of_their_track(app: App) -> None:
+    from inwriting.app import registry as reg
+    from inwriting.app import talks as tcases
+
+    for pid in ("RU", "US", "PL"):
+        reg.register_party(app, pid, pid)
+        reg.new_key(app, pid)
+    reg.new_process(app, "sg", "Security guarantees")
+    reg.new_track(app, "ru-us", "sg", "Geneva", ["RU", "US"])
+    tcases.add_meeting(app, track="ru-us", date="2022-01-10", place="Geneva")
+    tcases.add_precondition(app, track="ru-us", as_party="RU", text="No preconditions", date="2021-12-23")
+    for viewer, seen in ((None, 1), ("US", 1), ("PL", 0)):
+        party = None if viewer is None else PartyId(viewer)
+        assert len(tcases.meetings(app, viewer=party)) == seen
+        assert len(tcases.preconditions(app, viewer=party)) == seen

@@ -12,6 +12,7 @@ from inwriting.app.context import App
 from inwriting.app.negotiation import act_date
 from inwriting.app.recorder import Recorded, record_in
 from inwriting.domain import events as ev
+from inwriting.domain.access import reaches
 from inwriting.domain.events import PartyId
 from inwriting.domain.fold import Refs
 from inwriting.domain.model import Meeting, Precondition
@@ -58,11 +59,23 @@ def _on_track(conn: Connection, table: Table, track: str | None) -> frozenset[st
     return frozenset(conn.execute(query).scalars())
 
 
-def meetings(app: App, track: str | None = None) -> list[Meeting]:
+def _tracks_of(conn: Connection, viewer: PartyId | None, tracks: frozenset[str]) -> frozenset[str]:
+    """The tracks among `tracks` whose talks `viewer` takes part in (itself, or through an alliance)."""
+    if viewer is None:
+        return tracks
+    state = load_state(conn, Refs(tracks=tracks))
+    return frozenset(
+        tid for tid, track in state.tracks.items() if any(reaches(state, p, viewer) for p in track.parties)
+    )
+
+
+def meetings(app: App, track: str | None = None, *, viewer: PartyId | None = None) -> list[Meeting]:
+    """Meetings in date order; a party sees those of the tracks it takes part in."""
     with app.store.read() as conn:
         ids = _on_track(conn, t.meetings, track)
-        found = load_state(conn, Refs(meetings=ids)).meetings.values()
-    return sorted(found, key=lambda m: (m.date, m.seq))
+        found = list(load_state(conn, Refs(meetings=ids)).meetings.values())
+        mine = _tracks_of(conn, viewer, frozenset(m.track for m in found))
+    return sorted((m for m in found if m.track in mine), key=lambda m: (m.date, m.seq))
 
 
 def add_precondition(
@@ -117,8 +130,10 @@ def answer_precondition(
         )
 
 
-def preconditions(app: App, track: str | None = None) -> list[Precondition]:
+def preconditions(app: App, track: str | None = None, *, viewer: PartyId | None = None) -> list[Precondition]:
+    """Preconditions in record order; a party sees those of the tracks it takes part in."""
     with app.store.read() as conn:
         ids = _on_track(conn, t.preconditions, track)
-        found = load_state(conn, Refs(preconditions=ids)).preconditions.values()
-    return sorted(found, key=lambda p: p.seq)
+        found = list(load_state(conn, Refs(preconditions=ids)).preconditions.values())
+        mine = _tracks_of(conn, viewer, frozenset(p.track for p in found))
+    return sorted((p for p in found if p.track in mine), key=lambda p: p.seq)

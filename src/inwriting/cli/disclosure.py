@@ -253,6 +253,13 @@ def delegate_add(
         str | None,
         typer.Option("--id", metavar="ID", help="Short id used with --delegate (default: from the name)."),
     ] = None,
+    as_party: Annotated[
+        str | None,
+        typer.Option("--as", metavar="PARTY", help="Recorded by PARTY itself (default: the operator)."),
+    ] = None,
+    acting: Annotated[
+        str | None, typer.Option("--delegate", metavar="ID", help="With --as: the admin delegate acting.")
+    ] = None,
     db: DbOption = None,
     keystore: KeystoreOption = None,
     as_json: JsonOption = False,
@@ -260,7 +267,9 @@ def delegate_add(
     """Name a person who acts for PARTY; once a party has delegates, its acts name one (--delegate ID)."""
     did = delegate_id or _slug(name)
     with app_for(db, keystore) as app:
-        recorded = delegate_cases.add_delegate(app, party, delegate=did, name=name, title=title, roles=role)
+        recorded = delegate_cases.add_delegate(
+            app, party, delegate=did, name=name, title=title, roles=role, as_party=as_party, acting=acting
+        )
     done(
         as_json,
         {"party": party, "delegate": did, "roles": role, "event": recorded.to_json()},
@@ -273,13 +282,20 @@ def delegate_add(
 def delegate_remove(
     party: Annotated[str, typer.Argument(metavar="PARTY")],
     delegate_id: Annotated[str, typer.Argument(metavar="ID")],
+    as_party: Annotated[
+        str | None,
+        typer.Option("--as", metavar="PARTY", help="Recorded by PARTY itself (default: the operator)."),
+    ] = None,
+    acting: Annotated[
+        str | None, typer.Option("--delegate", metavar="ID", help="With --as: the admin delegate acting.")
+    ] = None,
     db: DbOption = None,
     keystore: KeystoreOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Remove a delegate: it may sign nothing more for the party."""
     with app_for(db, keystore) as app:
-        recorded = delegate_cases.remove_delegate(app, party, delegate_id)
+        recorded = delegate_cases.remove_delegate(app, party, delegate_id, as_party=as_party, acting=acting)
     done(
         as_json,
         {"party": party, "delegate": delegate_id, "event": recorded.to_json()},

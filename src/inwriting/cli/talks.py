@@ -12,12 +12,14 @@ from inwriting.cli.common import (
     DbOption,
     JsonOption,
     KeystoreOption,
+    ViewerOption,
     app_for,
     cell,
     done,
     emit_json,
     out,
     reports_errors,
+    viewer_of,
 )
 from inwriting.cli.negotiation import DateOption, DelegateOption
 
@@ -77,12 +79,13 @@ def meeting_add(
 @reports_errors
 def meeting_list(
     track: Annotated[str | None, typer.Option("--track", metavar="ID")] = None,
+    viewer: ViewerOption = None,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Meetings in date order."""
     with app_for(db) as app:
-        found = talks.meetings(app, track)
+        found = talks.meetings(app, track, viewer=viewer_of(viewer))
     rows: list[dict[str, Any]] = [
         {
             "meeting": m.id,
@@ -188,12 +191,13 @@ _act("waive", "Waive a precondition you set.")
 @reports_errors
 def precondition_list(
     track: Annotated[str | None, typer.Option("--track", metavar="ID")] = None,
+    viewer: ViewerOption = None,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Preconditions with their status and every answer to them."""
     with app_for(db) as app:
-        found = talks.preconditions(app, track)
+        found = talks.preconditions(app, track, viewer=viewer_of(viewer))
     rows: list[dict[str, Any]] = [
         {
             "precondition": p.id,
