@@ -8,7 +8,7 @@ import gc
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC
 from pathlib import Path
 from typing import Any
@@ -143,6 +143,7 @@ class AnswerRecorded:
     parsed: ParsedAnswer | None
     status: RecipientStatus | None
     event: Recorded
+    labels: Mapping[str, str] = field(default_factory=dict)  # eid -> "Article 4 2." for messages
 
     def to_json(self) -> dict[str, Any]:
         parsed = self.parsed
@@ -153,6 +154,10 @@ class AnswerRecorded:
             "proposals": 0 if parsed is None else len(parsed.proposals),
             "left_open": [] if parsed is None else list(parsed.left_open),
             "unanswered": [] if self.status is None else list(self.status.coverage.unanswered),
+            "unanswered_points": [
+                {"eid": eid, "label": self.labels.get(eid, eid)}
+                for eid in ([] if self.status is None else self.status.coverage.unanswered)
+            ],
             "complete": self.status is not None and self.status.complete,
             "event": self.event.to_json(),
         }
@@ -174,7 +179,9 @@ def answer(
     """
     day = act_date(app, date, what="answer date")
     data = read_text(file, limit=MAX_ANSWER_BYTES if not prose else None)
-    found, _ = get_version(app, version, viewer=PartyId(as_party))  # not found, for one who may not see it
+    found, draft = get_version(
+        app, version, viewer=PartyId(as_party)
+    )  # not found, for one who may not see it
     parsed = None
     if not prose:
         parsed = parse_answer(data, outline=found.outline, source=file.name)
@@ -207,7 +214,7 @@ def answer(
         writer.add_blob(digest, salt, "text/markdown" if not prose else "text/plain", data)
         recorded = record_in(app, writer, party, ev.ANSWER_GIVEN, body, track=found.track, delegate=delegate)
     mine = [s for s in status(app, version, members=True, of=party) if s.party == party]
-    return AnswerRecorded(aid, form, parsed, mine[0] if mine else None, recorded)
+    return AnswerRecorded(aid, form, parsed, mine[0] if mine else None, recorded, outline_of(draft).paths())
 
 
 def answer_template(app: App, version: str, *, viewer: PartyId | None = None) -> str:

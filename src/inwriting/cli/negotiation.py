@@ -191,7 +191,8 @@ def answer(
         f"{plural(result['proposals'], 'new point')} (event {recorded.event.seq})"
     )
     if result["unanswered"]:
-        say(f"{', '.join(result['unanswered'])}", label="still unanswered", style="yellow")
+        named = [f"{p['label']} ({p['eid']})" for p in result["unanswered_points"]]
+        say(", ".join(named), label="still unanswered", style="yellow")
     else:
         say("every point of the version is now answered", label="complete")
 
