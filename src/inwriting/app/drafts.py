@@ -186,7 +186,11 @@ def get_version(app: App, version: str, *, viewer: PartyId | None = None) -> tup
     salt, content = stored
     check_blob(found.content, salt, content, where=f"version {version}")
     draft = draft_from_json(parse(content, what=f"text of {version}"))
-    return found, draft if seen == ALL else published_part(draft, frozenset(seen))
+    if seen == ALL:
+        return found, draft
+    part = published_part(draft, frozenset(seen))
+    shown = {p.eid for p in part.walk()}  # nor may the outline name the points not published
+    return replace(found, outline=tuple((e, lab) for e, lab in found.outline if e in shown)), part
 
 
 def published_part(draft: DraftText, points: frozenset[str]) -> DraftText:

@@ -433,7 +433,7 @@ def recipient_to_json(s: RecipientStatus, paths: dict[str, str]) -> dict[str, An
 def status_report(
     app: App, version: str, *, members: bool = False, viewer: PartyId | None = None
 ) -> dict[str, Any]:
-    get_version(app, version, viewer=viewer)  # the access check
+    _, seen = get_version(app, version, viewer=viewer)  # the access check, and what the viewer may read
     found, draft = get_version(app, version)
     outline = outline_of(draft)
     paths = outline.paths()
@@ -442,7 +442,7 @@ def status_report(
         "title": found.title,
         "author": found.author,
         "track": found.track,
-        "points": len(outline.points),
+        "points": sum(1 for _ in seen.walk()),
         "today": today(app),
         "recipients": [
             recipient_to_json(s, paths) for s in status(app, version, members=members, viewer=viewer)

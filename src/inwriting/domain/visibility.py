@@ -1,7 +1,8 @@
 """Which events of a process a party may read in its bundle; pure rules over the state.
 
 An event that concerns a text (a version, its hand-overs and receipts, an answer, the text's
-disclosure story) is readable by whoever may know the text exists (`access.sees_text`); every other
+disclosure story) is readable by whoever may read the whole text (`access.sees_text`): a reader of
+only some published points would otherwise learn the title and every point's label; every other
 event of the process (tracks, meetings, preconditions, keys) is readable by all. What a party may not
 read it still receives as a leaf hash, so the log verifies all the same.
 """
@@ -38,13 +39,13 @@ def text_of(event: Event) -> str | None:
 
 
 def event_visible_to(state: State, event: Event, party: PartyId) -> bool:
-    """True if `party` may read `event`: it concerns no text, or one the party may know exists.
+    """True if `party` may read `event`: it concerns no text, or one the party may read whole.
 
     `state` is the log folded to the end of what is being exported, so a text published later makes
     its earlier events readable in a later bundle.
     """
     text = text_of(event)
-    return text is None or sees_text(state, party, text) is not None
+    return text is None or sees_text(state, party, text) == ALL
 
 
 def carries_text_for(state: State, event: Event, party: PartyId) -> bool:
