@@ -172,14 +172,32 @@ def get_version(app: App, version: str, *, viewer: PartyId | None = None) -> tup
 
     A party outside the audience gets NotFound, as if the version did not exist; a party that may
     read only published points gets those (their ancestors' text blanked)."""
+    view = read_version(app, version, viewer=viewer)
+    return view.seen_version, view.seen_draft
+
+
+@dataclass(frozen=True)
+class VersionView:
+    """A version read once: whole (for computing on it) and as the viewer may read it."""
+
+    version: Version
+    draft: DraftText
+    seen_version: Version
+    seen_draft: DraftText
+
+
+def read_version(app: App, version: str, *, viewer: PartyId | None = None) -> VersionView:
+    """`get_version`, also keeping the whole text: for use cases that compute over every point
+    (status, matrix) but must answer NotFound to a viewer outside the audience."""
     with app.store.read() as conn:
         state = text_state(conn, [version])
         found = state.versions.get(version)
         if found is None:
             raise NotFound(f"version {version} does not exist")
         seen = require_text(state, viewer, version)
+        shown_version = found
         if viewer is not None and found.based_on:
-            found = _hide_base(text_state(conn, [found.based_on]), viewer, found)
+            shown_version = _hide_base(text_state(conn, [found.based_on]), viewer, found)
         stored = st.blob(conn, found.content)
     if stored is None:
         raise NotFound(f"the text of {version} ({found.content}) is not in this database")
@@ -187,10 +205,11 @@ def get_version(app: App, version: str, *, viewer: PartyId | None = None) -> tup
     check_blob(found.content, salt, content, where=f"version {version}")
     draft = draft_from_json(parse(content, what=f"text of {version}"))
     if seen == ALL:
-        return found, draft
+        return VersionView(found, draft, shown_version, draft)
     part = published_part(draft, frozenset(seen))
     shown = {p.eid for p in part.walk()}  # nor may the outline name the points not published
-    return replace(found, outline=tuple((e, lab) for e, lab in found.outline if e in shown)), part
+    outline = tuple((e, lab) for e, lab in found.outline if e in shown)
+    return VersionView(found, draft, replace(shown_version, outline=outline), part)
 
 
 def published_part(draft: DraftText, points: frozenset[str]) -> DraftText:

@@ -17,7 +17,7 @@ from pyrsistent import pmap
 from sqlalchemy import Connection, select
 
 from inwriting.app.context import App
-from inwriting.app.drafts import get_version, read_text, text_state
+from inwriting.app.drafts import VersionView, get_version, read_text, read_version, text_state
 from inwriting.app.recorder import Recorded, record_in
 from inwriting.domain import events as ev
 from inwriting.domain.access import ALL, sees_text
@@ -257,8 +257,13 @@ def status(
 
     `of` limits the work to one party (and the alliances it belongs to) among the recipients;
     `viewer` sees the version only if it may (else NotFound), and only the rows that concern it."""
-    get_version(app, version, viewer=viewer)  # the access check
-    found, draft = get_version(app, version)
+    return _status_rows(app, read_version(app, version, viewer=viewer), members=members, of=of, viewer=viewer)
+
+
+def _status_rows(
+    app: App, view: VersionView, *, members: bool, of: str | None, viewer: PartyId | None
+) -> list[RecipientStatus]:
+    found, draft, version = view.version, view.draft, view.version.id
     with app.store.read() as conn:
         state = load_state(conn, Refs(versions=frozenset({version}), version_acts=frozenset({version})))
         parties: set[str] | None = None
@@ -433,8 +438,8 @@ def recipient_to_json(s: RecipientStatus, paths: dict[str, str]) -> dict[str, An
 def status_report(
     app: App, version: str, *, members: bool = False, viewer: PartyId | None = None
 ) -> dict[str, Any]:
-    _, seen = get_version(app, version, viewer=viewer)  # the access check, and what the viewer may read
-    found, draft = get_version(app, version)
+    view = read_version(app, version, viewer=viewer)  # NotFound outside the audience
+    found, draft = view.version, view.draft
     outline = outline_of(draft)
     paths = outline.paths()
     return {
@@ -442,9 +447,10 @@ def status_report(
         "title": found.title,
         "author": found.author,
         "track": found.track,
-        "points": sum(1 for _ in seen.walk()),
+        "points": sum(1 for _ in view.seen_draft.walk()),
         "today": today(app),
         "recipients": [
-            recipient_to_json(s, paths) for s in status(app, version, members=members, viewer=viewer)
+            recipient_to_json(s, paths)
+            for s in _status_rows(app, view, members=members, of=None, viewer=viewer)
         ],
     }

@@ -5,7 +5,7 @@ event changed, and rewrite everything on rebuild.
 from __future__ import annotations
 
 import json
-from collections.abc import Collection
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -36,6 +36,8 @@ from inwriting.domain.model import (
     Version,
 )
 from inwriting.storage import schema as t
+
+Row = dict[str, Any]
 
 
 def _by_ids(table: Any, column: Any, order: tuple[Any, ...] = ()) -> tuple[Any, Any]:
@@ -450,81 +452,111 @@ def write_changes(conn: Connection, before: State, after: State) -> None:
     _write_disclosure(conn, before, after)
 
 
+def _write_changed(
+    conn: Connection,
+    table: Any,
+    before: Mapping[str, Any],
+    after: Mapping[str, Any],
+    to_row: Callable[[Any], Row],
+) -> None:
+    """Write the entities of one kind that differ between two (possibly partial) states."""
+    for key, entity in after.items():
+        if before.get(key) != entity:
+            _put(conn, table, to_row(entity), replacing=key in before)
+
+
+def _handover_row(h: Handover) -> Row:
+    return {
+        "id": h.id,
+        "version": h.version,
+        "track": h.track,
+        "by_party": h.by,
+        "recipients": json.dumps(list(h.to)),
+        "date": h.date,
+        "due": h.due,
+        "point_by_point": h.point_by_point,
+        "meeting": h.meeting,
+        "seq": h.seq,
+    }
+
+
+def _receipt_row(r: Receipt) -> Row:
+    return {
+        "id": r.id,
+        "version": r.version,
+        "handover": r.handover,
+        "party": r.party,
+        "date": r.date,
+        "delegate": r.delegate,
+        "seq": r.seq,
+    }
+
+
+def _answer_row(a: Answer) -> Row:
+    return {
+        "id": a.id,
+        "version": a.version,
+        "party": a.party,
+        "date": a.date,
+        "form": a.form,
+        "content": a.content,
+        "positions": json.dumps([[p.eid, p.position, p.text, p.reason] for p in a.positions]),
+        "proposals": json.dumps([[p.label, p.text] for p in a.proposals]),
+        "seq": a.seq,
+    }
+
+
+def _meeting_row(m: Meeting) -> Row:
+    return {
+        "id": m.id,
+        "track": m.track,
+        "date": m.date,
+        "place": m.place,
+        "delegates": json.dumps(list(m.delegates)),
+        "tabled": json.dumps(list(m.tabled)),
+        "by_party": m.by,
+        "seq": m.seq,
+    }
+
+
+def _precondition_row(p: Precondition) -> Row:
+    return {
+        "id": p.id,
+        "track": p.track,
+        "by_party": p.by,
+        "text": p.text,
+        "version": p.version,
+        "date": p.date,
+        "anticipated": p.anticipated,
+        "acts": json.dumps([[a.act, a.party, a.date, a.reason, a.seq] for a in p.acts]),
+        "seq": p.seq,
+    }
+
+
+def _disclosure_row(story: Disclosure) -> Row:
+    publications = [
+        [p.by, list(p.points), p.date, p.elsewhere, p.publisher, p.source, p.over_objection, p.seq]
+        for p in story.publications
+    ]
+    return {
+        "text": story.text,
+        "owner": story.owner,
+        "acts": json.dumps([[a.kind, a.party, a.date, a.reason, a.until, a.seq] for a in story.acts]),
+        "publications": json.dumps(publications),
+    }
+
+
 def _write_acts(conn: Connection, before: State, after: State) -> None:
     """Hand-overs, receipts, answers, meetings and preconditions that an event added or changed."""
-    for hid, h in after.handovers.items():
-        if before.handovers.get(hid) != h:
-            row = {
-                "id": hid,
-                "version": h.version,
-                "track": h.track,
-                "by_party": h.by,
-                "recipients": json.dumps(list(h.to)),
-                "date": h.date,
-                "due": h.due,
-                "point_by_point": h.point_by_point,
-                "meeting": h.meeting,
-                "seq": h.seq,
-            }
-            _put(conn, t.handovers, row, replacing=hid in before.handovers)
-    for rid, r in after.receipts.items():
-        if before.receipts.get(rid) != r:
-            row = {
-                "id": rid,
-                "version": r.version,
-                "handover": r.handover,
-                "party": r.party,
-                "date": r.date,
-                "delegate": r.delegate,
-                "seq": r.seq,
-            }
-            _put(conn, t.receipts, row, replacing=rid in before.receipts)
-    for aid, a in after.answers.items():
-        if before.answers.get(aid) != a:
-            row = {
-                "id": aid,
-                "version": a.version,
-                "party": a.party,
-                "date": a.date,
-                "form": a.form,
-                "content": a.content,
-                "positions": json.dumps([[p.eid, p.position, p.text, p.reason] for p in a.positions]),
-                "proposals": json.dumps([[p.label, p.text] for p in a.proposals]),
-                "seq": a.seq,
-            }
-            _put(conn, t.answers, row, replacing=aid in before.answers)
-    for mid, m in after.meetings.items():
-        if before.meetings.get(mid) != m:
-            row = {
-                "id": mid,
-                "track": m.track,
-                "date": m.date,
-                "place": m.place,
-                "delegates": json.dumps(list(m.delegates)),
-                "tabled": json.dumps(list(m.tabled)),
-                "by_party": m.by,
-                "seq": m.seq,
-            }
-            _put(conn, t.meetings, row, replacing=mid in before.meetings)
-    for pid, p in after.preconditions.items():
-        if before.preconditions.get(pid) != p:
-            acts = [[a.act, a.party, a.date, a.reason, a.seq] for a in p.acts]
-            row = {
-                "id": pid,
-                "track": p.track,
-                "by_party": p.by,
-                "text": p.text,
-                "version": p.version,
-                "date": p.date,
-                "anticipated": p.anticipated,
-                "acts": json.dumps(acts),
-                "seq": p.seq,
-            }
-            _put(conn, t.preconditions, row, replacing=pid in before.preconditions)
+    _write_changed(conn, t.handovers, before.handovers, after.handovers, _handover_row)
+    _write_changed(conn, t.receipts, before.receipts, after.receipts, _receipt_row)
+    _write_changed(conn, t.answers, before.answers, after.answers, _answer_row)
+    _write_changed(conn, t.meetings, before.meetings, after.meetings, _meeting_row)
+    _write_changed(conn, t.preconditions, before.preconditions, after.preconditions, _precondition_row)
 
 
 def _write_disclosure(conn: Connection, before: State, after: State) -> None:
-    """Delegates and disclosure stories an event added or changed."""
+    """Delegates (keyed by party and id) and disclosure stories an event added or changed."""
     for key, d in after.delegates.items():
         if before.delegates.get(key) != d:
             was = key in before.delegates
@@ -544,29 +576,7 @@ def _write_disclosure(conn: Connection, before: State, after: State) -> None:
                     "removed_seq": d.removed_seq,
                 },
             )
-    for text, story in after.disclosures.items():
-        if before.disclosures.get(text) != story:
-            row = {
-                "text": text,
-                "owner": story.owner,
-                "acts": json.dumps([[a.kind, a.party, a.date, a.reason, a.until, a.seq] for a in story.acts]),
-                "publications": json.dumps(
-                    [
-                        [
-                            p.by,
-                            list(p.points),
-                            p.date,
-                            p.elsewhere,
-                            p.publisher,
-                            p.source,
-                            p.over_objection,
-                            p.seq,
-                        ]
-                        for p in story.publications
-                    ]
-                ),
-            }
-            _put(conn, t.disclosures, row, replacing=text in before.disclosures)
+    _write_changed(conn, t.disclosures, before.disclosures, after.disclosures, _disclosure_row)
 
 
 def _write_tracks(conn: Connection, before: State, after: State) -> None:
