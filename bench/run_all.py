@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import ROOT, fmt, parse_args, print_machine, section
 
-BENCHES = ("verify_rate", "appends", "proofs", "redline", "matrix", "docx_import")
+BENCHES = ("verify_rate", "appends", "proofs", "redline", "matrix", "docx_import", "instrument_pdf")
 
 
 def code_version() -> str:

@@ -238,7 +238,8 @@ def _check_checkpoints(state: State, stored: dict[int, st.StoredCheckpoint], roo
 
 
 def _check_texts(conn: Connection, state: State) -> None:
-    """Every version's and answer's text is stored and still hashes to what its signed event names."""
+    """Every version's, answer's and instrument's text is stored and still hashes to what its signed
+    event names."""
     for vid, version in sorted(state.versions.items()):
         stored = st.blob(conn, version.content)
         if stored is None:
@@ -249,12 +250,18 @@ def _check_texts(conn: Connection, state: State) -> None:
         if stored is None:
             raise VerificationError(f"its text {answer.content} is missing", where=f"answer {aid}")
         check_blob(answer.content, *stored, where=f"answer {aid} (event {answer.seq})")
+    for iid, instrument in sorted(state.instruments.items()):
+        stored = st.blob(conn, instrument.content)
+        if stored is None:
+            raise VerificationError(f"its text {instrument.content} is missing", where=f"instrument {iid}")
+        check_blob(instrument.content, *stored, where=f"instrument {iid} (event {instrument.seq})")
 
 
 def _check_projections(projected: State, folded: State) -> None:
     names = ("parties", "keys", "processes", "tracks", "documents", "versions")
     acts = ("handovers", "receipts", "answers", "meetings", "preconditions", "delegates", "disclosures")
-    for name in (*names, *acts):
+    register = ("instruments", "commitments", "statements", "claims")
+    for name in (*names, *acts, *register):
         have, want = getattr(projected, name), getattr(folded, name)
         for key in sorted(set(have) | set(want)):
             if have.get(key) != want.get(key):

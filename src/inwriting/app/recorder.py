@@ -107,7 +107,7 @@ def append_signed(writer: LogWriter, signed: SignedEvent, *, signed_by: SigningK
     return Recorded(event.seq, event.id, event.type, event.time, hash_ref(signed.leaf_hash))
 
 
-_NAMES_A_TEXT = frozenset({ev.VERSION_CREATED, ev.ANSWER_GIVEN})
+_NAMES_A_TEXT = frozenset({ev.VERSION_CREATED, ev.ANSWER_GIVEN, ev.INSTRUMENT_CREATED})
 
 
 def _require_texts(writer: LogWriter, event: Event) -> None:

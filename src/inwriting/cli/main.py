@@ -13,6 +13,8 @@ from inwriting.cli.accounts import account_app
 from inwriting.cli.common import DbOption, JsonOption, KeystoreOption, emit_json, reports_errors, say
 from inwriting.cli.disclosure import delegate_app, disclosure_app, publish
 from inwriting.cli.drafts import draft_app
+from inwriting.cli.instruments import instrument_app, notes_app
+from inwriting.cli.register import claim_app, commitment_app, commitments_app, statement_app
 from inwriting.cli.registry import key_app, party_app, process_app, track_app
 from inwriting.cli.talks import meeting_app, precondition_app
 
@@ -39,6 +41,12 @@ app.add_typer(delegate_app, name="delegate")
 app.add_typer(account_app, name="account")
 app.add_typer(meeting_app, name="meeting")
 app.add_typer(precondition_app, name="precondition")
+app.add_typer(instrument_app, name="instrument")
+app.add_typer(notes_app, name="notes")
+app.add_typer(commitment_app, name="commitment")
+app.add_typer(commitments_app, name="commitments")
+app.add_typer(statement_app, name="statement")
+app.add_typer(claim_app, name="claim")
 app.add_typer(logcmds.log_app, name="log")
 app.add_typer(logcmds.prove_app, name="prove")
 app.command("checkpoint")(reports_errors(logcmds.checkpoint))

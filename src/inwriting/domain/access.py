@@ -12,13 +12,14 @@ from __future__ import annotations
 from inwriting.domain import events as ev
 from inwriting.domain.events import Event, PartyId
 from inwriting.domain.model import Answer, State, Version
+from inwriting.domain.register import Claim, Commitment, Instrument
 from inwriting.errors import NotFound, Refused
 
 ALL = "all"
 AUDIENCES = ("author", "track", "parties", "public")
 
-# Which acts each role may sign for its party. A reader signs nothing; signatory acts come with
-# instruments.
+# Which acts each role may sign for its party. A reader signs nothing; a signatory initials, signs and
+# ratifies instruments (and makes reservations); negotiators do the rest of the talks.
 ROLE_ACTS: dict[str, frozenset[str]] = {
     "reader": frozenset(),
     "drafter": frozenset({ev.VERSION_CREATED}),
@@ -34,9 +35,19 @@ ROLE_ACTS: dict[str, frozenset[str]] = {
             ev.DISCLOSURE_ANSWERED,
             ev.TEXT_PUBLISHED,
             ev.TEXT_PUBLISHED_ELSEWHERE,
+            ev.INSTRUMENT_CREATED,
+            ev.INSTRUMENT_RESERVED,
+            ev.INSTRUMENT_ENTERED_INTO_FORCE,
+            ev.INSTRUMENT_SUSPENDED,
+            ev.INSTRUMENT_WITHDRAWN,
+            ev.STATEMENT_RECORDED,
         }
+        | ev.COMMITMENT_TYPES
+        | ev.CLAIM_TYPES
     ),
-    "signatory": frozenset(),
+    "signatory": frozenset(
+        {ev.INSTRUMENT_INITIALLED, ev.INSTRUMENT_SIGNED, ev.INSTRUMENT_RATIFIED, ev.INSTRUMENT_RESERVED}
+    ),
     "admin": frozenset({ev.DELEGATE_ADDED, ev.DELEGATE_REMOVED, ev.KEY_ADDED, ev.KEY_REVOKED}),
 }
 
@@ -82,6 +93,32 @@ def _published(state: State, text: str) -> str | tuple[str, ...] | None:
     return ALL if points == () else points
 
 
+def sees_instrument(state: State, viewer: PartyId | None, instrument: Instrument) -> bool:
+    """An instrument is seen by its parties (and their members), and by whoever sees all its texts."""
+    if viewer is None or any(reaches(state, p, viewer) for p in instrument.parties):
+        return True
+    versions = [state.versions.get(v) for v in instrument.sources]
+    return all(v is not None and sees_version(state, viewer, v) == ALL for v in versions)
+
+
+def sees_commitment(state: State, viewer: PartyId | None, commitment: Commitment) -> bool:
+    """An instrument's commitment is seen as the instrument is; another by its obligor, beneficiaries
+    and recorder, and by everyone once it is public (recorded from a public statement, say)."""
+    if viewer is None:
+        return True
+    if commitment.instrument is not None:
+        instrument = state.instruments.get(commitment.instrument)
+        return instrument is not None and sees_instrument(state, viewer, instrument)
+    if commitment.public or viewer == commitment.by:
+        return True
+    return any(reaches(state, p, viewer) for p in (commitment.obligor, *commitment.beneficiaries))
+
+
+def sees_claim(state: State, viewer: PartyId | None, claim: Claim) -> bool:
+    commitment = state.commitments.get(claim.commitment)
+    return commitment is not None and sees_commitment(state, viewer, commitment)
+
+
 def sees_text(state: State, viewer: PartyId | None, text: str) -> str | tuple[str, ...] | None:
     """Visibility of a version or an answer by id (None also when there is no such text)."""
     version = state.versions.get(text)
@@ -90,6 +127,9 @@ def sees_text(state: State, viewer: PartyId | None, text: str) -> str | tuple[st
     answer = state.answers.get(text)
     if answer is not None:
         return sees_answer(state, viewer, answer)
+    instrument = state.instruments.get(text)
+    if instrument is not None:
+        return ALL if sees_instrument(state, viewer, instrument) else None
     return None
 
 

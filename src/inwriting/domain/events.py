@@ -39,6 +39,36 @@ DISCLOSURE_REQUESTED = EventType("disclosure.requested")  # embargo | publicatio
 DISCLOSURE_ANSWERED = EventType("disclosure.answered")  # consent | refuse
 TEXT_PUBLISHED = EventType("text.published")
 TEXT_PUBLISHED_ELSEWHERE = EventType("text.published_elsewhere")
+INSTRUMENT_CREATED = EventType("instrument.created")
+INSTRUMENT_INITIALLED = EventType("instrument.initialled")
+INSTRUMENT_SIGNED = EventType("instrument.signed")
+INSTRUMENT_RATIFIED = EventType("instrument.ratified")
+INSTRUMENT_RESERVED = EventType("instrument.reserved")  # a reservation or declaration on a point
+INSTRUMENT_ENTERED_INTO_FORCE = EventType("instrument.entered_into_force")
+INSTRUMENT_SUSPENDED = EventType("instrument.suspended")  # suspend | resume, for the acting party
+INSTRUMENT_WITHDRAWN = EventType("instrument.withdrawn")
+COMMITMENT_RECORDED = EventType("commitment.recorded")
+COMMITMENT_DECLINED = EventType("commitment.declined")  # an offer turned down by a beneficiary
+COMMITMENT_WITHDRAWN = EventType("commitment.withdrawn")
+STATEMENT_RECORDED = EventType("statement.recorded")
+CLAIM_FILED = EventType("claim.filed")
+CLAIM_ANSWERED = EventType("claim.answered")  # the obligor admits, denies or explains
+CLAIM_ASSESSED = EventType("claim.assessed")  # a party's finding: kept | broken | no-action
+CLAIM_WITHDRAWN = EventType("claim.withdrawn")
+INSTRUMENT_TYPES = frozenset(
+    {
+        INSTRUMENT_CREATED,
+        INSTRUMENT_INITIALLED,
+        INSTRUMENT_SIGNED,
+        INSTRUMENT_RATIFIED,
+        INSTRUMENT_RESERVED,
+        INSTRUMENT_ENTERED_INTO_FORCE,
+        INSTRUMENT_SUSPENDED,
+        INSTRUMENT_WITHDRAWN,
+    }
+)
+COMMITMENT_TYPES = frozenset({COMMITMENT_RECORDED, COMMITMENT_DECLINED, COMMITMENT_WITHDRAWN})
+CLAIM_TYPES = frozenset({CLAIM_FILED, CLAIM_ANSWERED, CLAIM_ASSESSED, CLAIM_WITHDRAWN})
 
 KNOWN_TYPES = frozenset(
     {
@@ -62,7 +92,11 @@ KNOWN_TYPES = frozenset(
         DISCLOSURE_ANSWERED,
         TEXT_PUBLISHED,
         TEXT_PUBLISHED_ELSEWHERE,
+        STATEMENT_RECORDED,
     }
+    | INSTRUMENT_TYPES
+    | COMMITMENT_TYPES
+    | CLAIM_TYPES
 )
 
 _TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$")

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from inwriting.domain import disclosure, negotiation
+from inwriting.domain import commitments, disclosure, instruments, negotiation
 from inwriting.domain import events as ev
 from inwriting.domain.access import AUDIENCES, check_delegate, sees_version
 from inwriting.domain.documents import KINDS
@@ -282,6 +282,8 @@ def _version_created(state: State, event: Event) -> State:
 _HANDLERS: dict[str, Callable[[State, Event], State]] = {
     **negotiation.HANDLERS,
     **disclosure.HANDLERS,
+    **instruments.HANDLERS,
+    **commitments.HANDLERS,
     ev.GENESIS: _genesis,
     ev.PARTY_REGISTERED: _party_registered,
     ev.KEY_ADDED: _key_added,
@@ -308,6 +310,10 @@ class Refs:
     preconditions: frozenset[str] = frozenset()
     delegates_of: frozenset[str] = frozenset()  # parties whose delegates to load
     disclosures: frozenset[str] = frozenset()  # texts (versions or answers) whose disclosure story to load
+    instruments: frozenset[str] = frozenset()  # with their sources and their commitments
+    commitments: frozenset[str] = frozenset()  # with their obligors and beneficiaries
+    statements: frozenset[str] = frozenset()
+    claims: frozenset[str] = frozenset()
     meta: bool = False  # the log's origin and key (only the genesis needs them)
 
 
@@ -330,20 +336,26 @@ def references(event: Event) -> Refs:
     )
     text = texts("text")
     text_versions = frozenset(t.split("/answer/")[0] for t in text)
+    cited = texts("sources") | frozenset(p.partition("#")[0] for p in texts("points"))
     return Refs(
-        parties=texts("party", "members", "parties", "to", "audience_parties") | actor,
+        parties=texts("party", "members", "parties", "to", "audience_parties", "obligor", "beneficiaries")
+        | actor,
         keys=texts("key_id") | {event.actor.key_id},
         processes=texts("process"),
         tracks=tracks,
         documents=texts("document"),
-        versions=texts("version", "based_on", "tabled") | text_versions,
+        versions=texts("version", "based_on", "tabled") | text_versions | cited,
         # hand-overs of every version the event names: they decide who may see (and so name) it
-        version_acts=texts("version", "tabled", "based_on") | text_versions,
+        version_acts=texts("version", "tabled", "based_on") | text_versions | cited,
         answers=texts("answer") | text,
         meetings=texts("meeting"),
         preconditions=texts("precondition"),
         delegates_of=actor | texts("party"),
-        disclosures=text,
+        disclosures=text | cited,
+        instruments=texts("instrument"),
+        commitments=texts("commitment"),
+        statements=texts("statement"),
+        claims=texts("claim"),
         meta=event.type == ev.GENESIS,
     )
 

@@ -11,6 +11,7 @@ from typing import Literal, NamedTuple, get_args
 from pyrsistent import PMap, pmap
 
 from inwriting.domain.events import PartyId
+from inwriting.domain.register import Claim, Commitment, Instrument, Statement
 
 PartyKind = Literal["state", "alliance", "organisation", "company", "person"]
 PARTY_KINDS: tuple[str, ...] = get_args(PartyKind)
@@ -298,6 +299,10 @@ class State:
     preconditions: PMap[str, Precondition] = field(default_factory=pmap)
     delegates: PMap[str, Delegate] = field(default_factory=pmap)  # by "PARTY/id"
     disclosures: PMap[str, Disclosure] = field(default_factory=pmap)  # by text id
+    instruments: PMap[str, Instrument] = field(default_factory=pmap)
+    commitments: PMap[str, Commitment] = field(default_factory=pmap)
+    statements: PMap[str, Statement] = field(default_factory=pmap)
+    claims: PMap[str, Claim] = field(default_factory=pmap)
 
     def active_key(self, party: PartyId) -> Key | None:
         """The newest unrevoked key of `party`, if any."""

@@ -1,5 +1,8 @@
 """Which events of a process a party may read in its bundle; pure rules over the state.
 
+Instruments are read as their text is (by their parties, or by whoever reads all their sources);
+commitments and claims by whoever may see the commitment; statements, being public, by all.
+
 An event that concerns a text (a version, its hand-overs and receipts, an answer, the text's
 disclosure story) is readable by whoever may read the whole text (`access.sees_text`): a reader of
 only some published points would otherwise learn the title and every point's label; every other
@@ -10,7 +13,7 @@ read it still receives as a leaf hash, so the log verifies all the same.
 from __future__ import annotations
 
 from inwriting.domain import events as ev
-from inwriting.domain.access import ALL, sees_text
+from inwriting.domain.access import ALL, sees_claim, sees_commitment, sees_text
 from inwriting.domain.events import Event, PartyId
 from inwriting.domain.model import State
 
@@ -24,9 +27,10 @@ TEXT_FIELDS: dict[str, str] = {
     ev.DISCLOSURE_ANSWERED: "text",
     ev.TEXT_PUBLISHED: "text",
     ev.TEXT_PUBLISHED_ELSEWHERE: "text",
+    **{t: "instrument" for t in ev.INSTRUMENT_TYPES},  # an instrument is seen as its text is
 }
 # The events that sign a text's content hash (their body's "content"), so a bundle can carry the text.
-CONTENT_EVENTS = frozenset({ev.VERSION_CREATED, ev.ANSWER_GIVEN})
+CONTENT_EVENTS = frozenset({ev.VERSION_CREATED, ev.ANSWER_GIVEN, ev.INSTRUMENT_CREATED})
 
 
 def text_of(event: Event) -> str | None:
@@ -44,6 +48,12 @@ def event_visible_to(state: State, event: Event, party: PartyId) -> bool:
     `state` is the log folded to the end of what is being exported, so a text published later makes
     its earlier events readable in a later bundle.
     """
+    if event.type in ev.COMMITMENT_TYPES:
+        commitment = state.commitments.get(str(event.body.get("commitment")))
+        return commitment is not None and sees_commitment(state, party, commitment)
+    if event.type in ev.CLAIM_TYPES:
+        claim = state.claims.get(str(event.body.get("claim")))
+        return claim is not None and sees_claim(state, party, claim)
     text = text_of(event)
     return text is None or sees_text(state, party, text) == ALL
 

@@ -26,6 +26,7 @@ from inwriting.record import merkle
 from inwriting.record.chain import ZERO_HASH
 from inwriting.record.checkpoint import Checkpoint, open_checkpoint
 from inwriting.record.envelope import hash_ref
+from inwriting.record.instrument import signature_of_event
 from inwriting.record.keys import PublicKey
 from inwriting.record.linecheck import (
     BATCH,
@@ -141,6 +142,7 @@ class BundleReport:
     parties: list[str] = field(default_factory=list)
     party: str | None = None  # whose view, for a party's bundle
     texts: int = 0  # texts checked against the hashes their events signed
+    instrument_signatures: int = 0  # signatures on instruments checked over the texts' hashes
 
     def to_json(self) -> dict[str, Any]:
         return {"ok": True, **self.__dict__}
@@ -284,6 +286,7 @@ def check_bundle(
                     progress(reader.position(), reader.total)
     finally:
         reader.close()
+    joiner.finish_instruments()
     state = joiner.state
     if joiner.frontier.size != header.size:
         raise VerificationError(
@@ -309,6 +312,7 @@ def check_bundle(
         sorted(state.parties),
         header.party,
         joiner.texts,
+        joiner.signatures_checked,
     )
     return CheckedBundle(report, state, joiner.kept)
 
@@ -326,6 +330,9 @@ class _Joiner:
         self.texts = 0
         self.keep = keep
         self.kept: dict[int, bytes] = {}
+        self.instruments: dict[str, tuple[str, str | None]] = {}  # id -> (hash signed, hash carried)
+        self.signatures_checked = 0
+        self.bad_signatures: dict[str, list[str]] = {}  # instrument -> the signatures that fail
 
     def join(self, batch: BatchResult) -> None:
         failure_line = batch.failure[0] if batch.failure else None
@@ -346,6 +353,10 @@ class _Joiner:
             )
         for key_id, use in batch.key_uses.items():
             self._check_use(key_id, use)
+        for iid, content, carried in batch.instruments:
+            self.instruments[iid] = (content, carried)
+        for special in batch.signatures:
+            self._check_signature(special)
         self._grow(batch)
         self.events += batch.events
         self.texts += batch.texts
@@ -363,6 +374,48 @@ class _Joiner:
             self.state = check_signed_in_order(self.state, signed)
         except InwritingError as exc:
             raise VerificationError(exc.message, where=where) from exc
+
+    def _check_signature(self, special: Special) -> None:
+        """An instrument signature, checked over the hash of the instrument's text as this bundle
+        carries it (else as its creation event signed it, else as the signature names it)."""
+        body = special.signed.event.body
+        where = f"event {special.signed.event.seq} (line {special.number})"
+        try:
+            signature = signature_of_event(body)
+        except InwritingError as exc:
+            raise VerificationError(exc.message, where=where) from exc
+        iid, named = str(body.get("instrument")), str(body.get("text_hash"))
+        signed, carried = self.instruments.get(iid, (named, None))
+        key = self.state.keys.get(signature.key_id)
+        if key is None or key.key_id != special.signed.event.actor.key_id:
+            raise VerificationError(
+                f"the signature on {iid} names a key that did not sign the event", where=where
+            )
+        text_hash = carried or signed
+        ok = named == signed and signature.verifies(iid, text_hash, PublicKey.from_b64(key.public_key))
+        self.signatures_checked += 1
+        if not ok:
+            self.bad_signatures.setdefault(iid, []).append(
+                f"{signature.party} ({signature.signatory}, {signature.date},"
+                f" key {signature.key_id}, {where})"
+            )
+
+    def finish_instruments(self) -> None:
+        """Fail, naming every signature that does not hold, if any instrument's does not."""
+        for iid, (signed, carried) in self.instruments.items():
+            failed = self.bad_signatures.get(iid, [])
+            if carried is not None and carried != signed:
+                raise VerificationError(
+                    f"the text of instrument {iid} in this bundle does not hash to {signed}, the hash its"
+                    f" parties signed (it hashes to {carried}): {len(failed)} signature(s) fail over it: "
+                    + ("; ".join(failed) or "none was made yet"),
+                    where=f"instrument {iid}",
+                )
+        for iid, failed in self.bad_signatures.items():
+            raise VerificationError(
+                f"{len(failed)} signature(s) on instrument {iid} do not verify: {'; '.join(failed)}",
+                where=f"instrument {iid}",
+            )
 
     def _check_use(self, key_id: str, use: KeyUse) -> None:
         key = self.state.keys.get(key_id)

@@ -119,8 +119,10 @@ def parse_text_line(line: bytes) -> TextBlob:
     return TextBlob(seq, text, raw_salt, raw)
 
 
-def check_text(blob: TextBlob, signed: SignedEvent | None) -> None:
-    """The text is the one `signed` (the event right before it) names, and hashes to what it signed."""
+def check_text(blob: TextBlob, signed: SignedEvent | None) -> str:
+    """The text is the one `signed` (the event right before it) names, and hashes to what it signed;
+    returns the hash of the text as carried. An instrument's text that does not is not refused here:
+    its signatures are checked over the text as carried, so that each of them is reported."""
     if signed is None:
         raise LineError(f"text {blob.text}: it must directly follow the line of event {blob.seq}, its signer")
     if signed.event.seq != blob.seq:
@@ -129,10 +131,12 @@ def check_text(blob: TextBlob, signed: SignedEvent | None) -> None:
     if event.type not in CONTENT_EVENTS or text_of(event) != blob.text:
         raise LineError(f"text {blob.text}: event {event.seq} ({event.type}) does not record that text")
     digest = event.body.get("content")
-    if blob_hash(blob.salt, blob.content) != digest:
+    computed = blob_hash(blob.salt, blob.content)
+    if computed != digest and event.type != ev.INSTRUMENT_CREATED:
         raise LineError(
             f"text {blob.text}: it does not hash to {digest}, the content event {event.seq} signed"
         )
+    return computed
 
 
 @dataclass(frozen=True)
@@ -165,6 +169,9 @@ class BatchResult:
     specials: list[Special] = field(default_factory=list)
     key_uses: dict[str, KeyUse] = field(default_factory=dict)
     texts: int = 0  # text lines checked against their events
+    # instruments created in the batch: (id, the content hash signed, the hash of the text carried or None)
+    instruments: list[tuple[str, str, str | None]] = field(default_factory=list)
+    signatures: list[Special] = field(default_factory=list)  # instrument.signed events, in order
     failure: tuple[int, str] | None = None  # (line number, message) of the first line that failed
 
 
@@ -180,8 +187,11 @@ def check_batch(first_line: int, first_seq: int, lines: list[bytes], keys: dict[
         number = first_line + offset
         try:
             if is_text_line(line):
-                check_text(parse_text_line(line), last)
+                computed = check_text(parse_text_line(line), last)
                 result.texts += 1
+                if last is not None and last.event.type == ev.INSTRUMENT_CREATED:
+                    iid, content, _ = result.instruments[-1]
+                    result.instruments[-1] = (iid, content, computed)
                 last = None  # one text per event
                 continue
             leaf, last = _check_line(
@@ -244,6 +254,10 @@ def _check_line(
         result.specials.append(Special(number, signed))
         return signed.leaf_hash, signed
     _verify(result, signed, keys, verifiers, where)
+    if event.type == ev.INSTRUMENT_CREATED:
+        result.instruments.append((str(event.body.get("instrument")), str(event.body.get("content")), None))
+    elif event.type == ev.INSTRUMENT_SIGNED:
+        result.signatures.append(Special(number, signed))
     return signed.leaf_hash, signed
 
 

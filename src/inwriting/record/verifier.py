@@ -23,6 +23,7 @@ from inwriting.errors import InwritingError, RecordError, VerificationError
 from inwriting.record import merkle
 from inwriting.record.chain import Head
 from inwriting.record.envelope import SignedEvent
+from inwriting.record.instrument import check_event_signature
 from inwriting.record.keys import PublicKey, key_id_of, unb64
 
 KEY_PROOF_DOMAIN = b"inwriting/key-proof/v1\n"
@@ -86,6 +87,12 @@ def check_signed_in_order(state: State, signed: SignedEvent, *, signed_by: Publi
     """
     _check_key_event(signed)
     key = authorise(state, signed.event)
+    if signed.event.type == ev.INSTRUMENT_SIGNED:
+        where = f"event {signed.event.seq} ({signed.event.type})"
+        try:
+            check_event_signature(signed.event.body, key.public_key, where=where)
+        except VerificationError as exc:
+            raise RecordError(exc.message, where=exc.where) from exc
     if signed_by is not None:
         if signed_by.b64 != key.public_key:
             raise RecordError(
@@ -156,6 +163,8 @@ class LogVerifier:
             if event.type in _KEY_EVENTS:
                 _check_key_event(signed)
             key = authorise(self.state, event)
+            if event.type == ev.INSTRUMENT_SIGNED:
+                check_event_signature(event.body, key.public_key, where=where)
             if self.full_fold or event.type in _KEY_EVENTS:
                 self.state = apply(self.state, event)
         except InwritingError as exc:

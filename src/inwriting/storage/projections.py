@@ -35,6 +35,7 @@ from inwriting.domain.model import (
     Track,
     Version,
 )
+from inwriting.storage import register_rows as rr
 from inwriting.storage import schema as t
 
 Row = dict[str, Any]
@@ -71,6 +72,11 @@ _MEETINGS = _by_ids(t.meetings, t.meetings.c.id, (t.meetings.c.seq,))
 _PRECONDITIONS = _by_ids(t.preconditions, t.preconditions.c.id, (t.preconditions.c.seq,))
 _DELEGATES = _by_ids(t.delegates, t.delegates.c.party, (t.delegates.c.party, t.delegates.c.added_seq))
 _DISCLOSURES = _by_ids(t.disclosures, t.disclosures.c.text)
+_INSTRUMENTS = _by_ids(t.instruments, t.instruments.c.id, (t.instruments.c.seq,))
+_COMMITMENTS = _by_ids(t.commitments, t.commitments.c.id, (t.commitments.c.seq,))
+_COMMITMENTS_OF = _by_ids(t.commitments, t.commitments.c.instrument, (t.commitments.c.seq,))
+_STATEMENTS = _by_ids(t.statements, t.statements.c.id, (t.statements.c.seq,))
+_CLAIMS = _by_ids(t.claims, t.claims.c.id, (t.claims.c.seq,))
 _META = select(t.log_meta.c.origin, t.log_meta.c.log_vkey)
 _SIZE = select(t.log_head.c.size)
 
@@ -86,16 +92,29 @@ def load_state(conn: Connection, refs: Refs | None = None, *, size: int | None =
     meta = conn.execute(_META).first() if refs is None or refs.meta else None
     if size is None:
         size = conn.execute(_SIZE).scalar_one_or_none() or 0
+    register = _load_register(conn, refs)
+    instruments, commitments, claims = register[0], register[1], register[3]
     acts = None if refs is None else refs.version_acts
+    version_ids = None if refs is None else refs.versions
+    texts = None if refs is None else refs.disclosures
+    if refs is not None and instruments:  # who may see an instrument depends on its sources
+        sources = {v for i in instruments.values() for v in i.sources}
+        acts = refs.version_acts | sources
+        version_ids, texts = refs.versions | sources, refs.disclosures | sources
     handovers = _load_handovers(conn, acts)
-    tracks = _load_tracks(conn, None if refs is None else refs.tracks)
-    versions = _load_versions(conn, None if refs is None else refs.versions)
+    tracks = _load_tracks(
+        conn, None if refs is None else refs.tracks | {c.track for c in commitments.values() if c.track}
+    )
+    versions = _load_versions(conn, version_ids)
     party_ids: Collection[str] | None = None
     if refs is not None:  # recipients, track parties and named audiences (with their members) come along
         party_ids = set(refs.parties).union(
             *(h.to for h in handovers.values()),
             *(t.parties for t in tracks.values()),
             *(v.audience_parties for v in versions.values()),
+            *(i.parties for i in instruments.values()),
+            *((c.obligor, *c.beneficiaries) for c in commitments.values()),
+            (c.by for c in claims.values()),
         )
     return State(
         size=size,
@@ -111,10 +130,43 @@ def load_state(conn: Connection, refs: Refs | None = None, *, size: int | None =
         processes=pmap(_load_processes(conn, None if refs is None else refs.processes)),
         tracks=pmap(tracks),
         delegates=pmap(_load_delegates(conn, None if refs is None else refs.delegates_of)),
-        disclosures=pmap(_load_disclosures(conn, None if refs is None else refs.disclosures)),
+        disclosures=pmap(_load_disclosures(conn, texts)),
+        instruments=pmap(instruments),
+        commitments=pmap(commitments),
+        statements=pmap(register[2]),
+        claims=pmap(claims),
         documents=pmap(_load_documents(conn, None if refs is None else refs.documents)),
         versions=pmap(versions),
     )
+
+
+def _load_register(conn: Connection, refs: Refs | None) -> tuple[dict[str, Any], ...]:
+    """Instruments, commitments (those named, and every one of the instruments loaded), statements
+    and claims (with the commitments and instruments they concern)."""
+    if refs is None:
+        decoders: tuple[tuple[tuple[Any, Any], Callable[[Any], Any]], ...] = (
+            (_INSTRUMENTS, rr.instrument_of),
+            (_COMMITMENTS, rr.commitment_of),
+            (_STATEMENTS, rr.statement_of),
+            (_CLAIMS, rr.claim_of),
+        )
+        return tuple({e.id: e for e in map(decode, conn.execute(query[0]))} for query, decode in decoders)
+    claims = _some(conn, _CLAIMS, refs.claims, rr.claim_of)
+    commitments = _some(
+        conn, _COMMITMENTS, refs.commitments | {c.commitment for c in claims.values()}, rr.commitment_of
+    )
+    instrument_ids = refs.instruments | {c.instrument for c in commitments.values() if c.instrument}
+    instruments = _some(conn, _INSTRUMENTS, instrument_ids, rr.instrument_of)
+    commitments.update(_some(conn, _COMMITMENTS_OF, instrument_ids, rr.commitment_of))
+    statement_ids = refs.statements | {c.statement for c in commitments.values() if c.statement}
+    statements = _some(conn, _STATEMENTS, statement_ids, rr.statement_of)
+    return instruments, commitments, statements, claims
+
+
+def _some(conn: Connection, statements: tuple[Any, Any], ids: Collection[str], decode: Any) -> dict[str, Any]:
+    if not ids:
+        return {}
+    return {e.id: e for e in map(decode, conn.execute(statements[1], {"ids": sorted(ids)}))}
 
 
 def _load_delegates(conn: Connection, parties: Collection[str] | None) -> dict[str, Delegate]:
@@ -345,6 +397,10 @@ _DELETE = {
         (t.meetings, t.meetings.c.id),
         (t.preconditions, t.preconditions.c.id),
         (t.disclosures, t.disclosures.c.text),
+        (t.instruments, t.instruments.c.id),
+        (t.commitments, t.commitments.c.id),
+        (t.statements, t.statements.c.id),
+        (t.claims, t.claims.c.id),
     )
 }
 
@@ -450,6 +506,10 @@ def write_changes(conn: Connection, before: State, after: State) -> None:
             )
     _write_acts(conn, before, after)
     _write_disclosure(conn, before, after)
+    _write_changed(conn, t.instruments, before.instruments, after.instruments, rr.instrument_row)
+    _write_changed(conn, t.commitments, before.commitments, after.commitments, rr.commitment_row)
+    _write_changed(conn, t.statements, before.statements, after.statements, rr.statement_row)
+    _write_changed(conn, t.claims, before.claims, after.claims, rr.claim_row)
 
 
 def _write_changed(

@@ -251,6 +251,47 @@ disclosures = Table(
     Column("publications", Text, nullable=False),  # JSON
 )
 
+# Instruments, commitments, statements and claims: a few columns to find rows by, and the entity
+# itself as JSON (storage/register_rows.py reads and writes it).
+instruments = Table(
+    "instruments",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("track", String(80), ForeignKey("tracks.id"), nullable=False, index=True),
+    Column("kind", String(40), nullable=False),
+    Column("seq", BigInteger, nullable=False),
+    Column("data", Text, nullable=False),
+)
+
+commitments = Table(
+    "commitments",
+    metadata,
+    Column("id", String(200), primary_key=True),
+    Column("obligor", String(80), ForeignKey("parties.id"), nullable=False, index=True),
+    Column("instrument", String(64), nullable=True, index=True),
+    Column("track", String(80), nullable=True),
+    Column("seq", BigInteger, nullable=False),
+    Column("data", Text, nullable=False),
+)
+
+statements = Table(
+    "statements",
+    metadata,
+    Column("id", String(140), primary_key=True),
+    Column("party", String(80), ForeignKey("parties.id"), nullable=False, index=True),
+    Column("seq", BigInteger, nullable=False),
+    Column("data", Text, nullable=False),
+)
+
+claims = Table(
+    "claims",
+    metadata,
+    Column("id", String(140), primary_key=True),
+    Column("commitment", String(200), nullable=False, index=True),
+    Column("seq", BigInteger, nullable=False),
+    Column("data", Text, nullable=False),
+)
+
 # Texts, content-addressed: hash = SHA-256(salt ‖ content). Part of the record (not rebuilt).
 blobs = Table(
     "blobs",
@@ -264,6 +305,10 @@ blobs = Table(
 RECORD_TABLES = (log_entries, log_nodes, log_head, checkpoints, blobs)
 # Children before parents, so deletes in this order respect foreign keys.
 PROJECTION_TABLES = (
+    claims,
+    statements,
+    commitments,
+    instruments,
     disclosures,
     delegates,
     preconditions,

@@ -176,20 +176,14 @@ class LogWriter:
             "documents": {k for k in refs.documents if k in known.documents},
             "versions": {k for k in refs.versions if k in known.versions},
         }
-        missing = Refs(
+        missing = replace(  # every other kind of entity is loaded as named
+            refs,
             parties=refs.parties - have["parties"],
             keys=refs.keys - have["keys"],
             processes=refs.processes - have["processes"],
             tracks=refs.tracks - have["tracks"],
             documents=refs.documents - have["documents"],
             versions=refs.versions - have["versions"],
-            version_acts=refs.version_acts,
-            answers=refs.answers,
-            meetings=refs.meetings,
-            preconditions=refs.preconditions,
-            delegates_of=refs.delegates_of,
-            disclosures=refs.disclosures,
-            meta=refs.meta,
         )
         loaded = projections.load_state(self.conn, missing, size=self._head.size)
         return replace(

@@ -1,0 +1,452 @@
+"""Instruments, exchanges of notes and the commitment register, on SQLite and PostgreSQL: the lifecycle
+a depositary keeps (each refusal clear, nothing written), signatures that verify offline in bundles and
+proofs and all fail when one character of the text changes, and commitments that follow the
+instrument (and end with a withdrawal)."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from inwriting.app import bundles, drafts, instruments, registry
+from inwriting.app import log as log_cases
+from inwriting.app import register as reg
+from inwriting.app.context import App
+from inwriting.app.instruments import NotesDiffer
+from inwriting.app.recorder import submit
+from inwriting.domain import events as ev
+from inwriting.errors import Conflict, InvalidInput, NotFound, RecordError, Refused, VerificationError
+from inwriting.record import instrument as inst
+from inwriting.record.bundle import verify_bundle
+from inwriting.record.keys import SigningKey
+from inwriting.storage.projections import load_state
+from tests.conftest import StepClock
+from tests.storage.helpers import log_size, make_event, populate
+from tests.storage.test_negotiation import set_today
+
+CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus"
+TREATY = CORPUS / "draft_treaty_us_ru_2021-12-17.txt"
+
+pytestmark = pytest.mark.skipif(not TREATY.exists(), reason=f"the corpus is not at {CORPUS}")
+
+ENGAGEMENTS = """\
+1. To respect scrupulously the indisputable right of the other Party to order its own life within its own
+jurisdiction in its own way.
+
+2. To refrain from interfering in any manner in the internal affairs of the other Party.
+"""
+NOTE_A = f"Note of the People's Commissar\n\nI have the honor to inform you that it will be our fixed policy:\n\n{ENGAGEMENTS}"
+NOTE_B = f"Note of the President\n\nI am glad to have received the assurance that it will be your fixed policy:\n\n{ENGAGEMENTS}"
+
+
+@pytest.fixture
+def talks(app: App, tmp_path: Path) -> App:
+    """RU's treaty t@v1 on ru-us, readable by the track's parties (RU, US); DE is an outsider."""
+    populate(app)
+    registry.new_key(app, "DE")
+    set_today(app, "2022-03-01")
+    drafts.import_draft(app, TREATY, track="ru-us", as_party="RU", document="t", audience="track")
+    return app
+
+
+def _treaty(app: App) -> str:
+    iid, _ = instruments.create(app, version="t@v1", kind="treaty", as_party="RU", date="2022-01-10")
+    return iid
+
+
+def test_lifecycle_refusals_are_clear_and_leave_nothing(talks: App) -> None:
+    iid = _treaty(talks)
+    view = instruments.show(talks, iid, viewer="US")
+    assert view.instrument.status == "agreed text"
+    assert [r.status for r in view.rows] == ["not signed", "not signed"]
+
+    def refused(error: type[Exception], words: str, act: object) -> None:
+        size = log_size(talks)
+        with pytest.raises(error, match=words):
+            act()  # type: ignore[operator]
+        assert log_size(talks) == size
+
+    refused(
+        Refused, "ratification comes after signature", lambda: instruments.ratify(talks, iid, as_party="RU")
+    )
+    refused(
+        Refused,
+        r"needs 2 ratifications by 2022-02-01 to enter into force; it has 0",
+        lambda: instruments.enter_into_force(talks, iid, as_party="RU", date="2022-02-01"),
+    )
+    instruments.sign(talks, iid, as_party="RU", delegate="ryabkov", place="Geneva", date="2022-01-12")
+    refused(
+        Conflict,
+        "already signed",
+        lambda: instruments.sign(talks, iid, as_party="RU", delegate="ryabkov", place="Geneva"),
+    )
+    refused(
+        Refused,
+        r"ratification \(2022-01-11\) cannot come before RU's signature \(2022-01-12\)",
+        lambda: instruments.ratify(talks, iid, as_party="RU", date="2022-01-11"),
+    )
+    instruments.ratify(talks, iid, as_party="RU", date="2022-01-20")
+    refused(
+        Refused,
+        r"it has 1 \(RU 2022-01-20\)",
+        lambda: instruments.enter_into_force(talks, iid, as_party="RU", date="2022-02-01"),
+    )
+    refused(
+        NotFound,
+        "has no point art_99",
+        lambda: instruments.reserve(talks, iid, as_party="RU", point="art_99", text="x"),
+    )
+    refused(
+        NotFound,
+        "does not exist",
+        lambda: instruments.sign(talks, iid, as_party="DE", delegate="x", place="Bonn"),
+    )
+    instruments.sign(talks, iid, as_party="US", delegate="donfried", place="Geneva", date="2022-01-13")
+    instruments.reserve(talks, iid, as_party="US", point="art_4", text="Read with the Washington Treaty.")
+    instruments.ratify(talks, iid, as_party="US", date="2022-01-25")
+    refused(
+        Refused,
+        "it has 1",
+        lambda: instruments.enter_into_force(talks, iid, as_party="US", date="2022-01-24"),
+    )
+    instruments.enter_into_force(talks, iid, as_party="US", date="2022-02-01")
+    view = instruments.show(talks, iid, viewer="RU")
+    assert view.instrument.status == "in force" and view.instrument.in_force == "2022-02-01"
+    assert [(r.party, r.status, r.in_force) for r in view.rows] == [
+        ("RU", "in force", "2022-02-01"),
+        ("US", "in force", "2022-02-01"),
+    ]
+    assert [(x.point, x.text) for x in view.rows[1].reservations] == [
+        ("art_4", "Read with the Washington Treaty.")
+    ]
+
+    # every article is a binding commitment of each party toward the other, quoting its text
+    register = reg.commitments(talks, viewer="US")
+    assert len(register) == 16
+    art_1 = next(v for v in register if v.commitment.id == f"{iid}/art_1/RU")
+    assert art_1.commitment.form == "binding" and art_1.commitment.beneficiaries == ("US",)
+    assert "indivisible, equal and undiminished security" in art_1.text
+    assert "shall not undertake actions" in art_1.text  # its sub-points come with it
+    assert {v.status for v in register} == {"in effect"}
+
+    report = log_cases.verify(talks)
+    assert report.size == log_size(talks)
+
+
+def test_withdrawal_ends_the_partys_commitments_from_that_day(talks: App) -> None:
+    iid, _ = instruments.create(
+        talks, version="t@v1", kind="agreement", as_party="RU", ratification=False, date="2022-01-10"
+    )
+    for party, who in (("RU", "ryabkov"), ("US", "donfried")):
+        instruments.sign(talks, iid, as_party=party, delegate=who, place="Geneva", date="2022-01-12")
+    with pytest.raises(Refused, match="needs no ratification"):
+        instruments.ratify(talks, iid, as_party="RU")
+    instruments.enter_into_force(talks, iid, as_party="RU", date="2022-01-12")
+    instruments.suspend(talks, iid, as_party="US", reason="Review", date="2022-01-20")
+    assert {v.status for v in reg.commitments(talks, party="US") if v.commitment.obligor == "US"} == {
+        "suspended"
+    }
+    instruments.suspend(talks, iid, as_party="US", reason="Review over", resume=True, date="2022-01-21")
+    instruments.withdraw(talks, iid, as_party="RU", reason="Security situation changed", date="2022-02-24")
+    views = reg.commitments(talks)
+    ru = [v for v in views if v.commitment.obligor == "RU"]
+    us = [v for v in views if v.commitment.obligor == "US"]
+    assert ru and {v.status for v in ru} == {"withdrawn"}
+    assert {v.commitment.ended[0] for v in ru if v.commitment.ended} == {"2022-02-24"}
+    assert {v.status for v in us} == {"in effect"}
+    assert instruments.show(talks, iid).rows[0].status == "withdrawn"
+    with pytest.raises(Refused, match="withdrew from"):
+        instruments.reserve(talks, iid, as_party="RU", point="art_1", text="late")
+    with pytest.raises(Refused, match="withdraw from the instrument instead"):
+        reg.withdraw(talks, ru[0].commitment.id, as_party="RU", reason="x")
+
+
+def _signed_treaty(app: App) -> str:
+    iid, _ = instruments.create(
+        app, version="t@v1", kind="treaty", as_party="RU", ratification=False, date="2022-01-10"
+    )
+    instruments.sign(app, iid, as_party="RU", delegate="ryabkov", place="Geneva", date="2022-01-12")
+    instruments.sign(app, iid, as_party="US", delegate="donfried", place="Geneva", date="2022-01-12")
+    return iid
+
+
+def test_signatures_verify_offline_in_bundles_and_one_changed_character_fails_them_all(
+    talks: App, tmp_path: Path
+) -> None:
+    iid = _signed_treaty(talks)
+    path = tmp_path / "us.jsonl"
+    bundles.export(talks, path, "sg", as_party="US")
+    report = verify_bundle(path, workers=1)
+    assert report.instrument_signatures == 2
+    operator = tmp_path / "operator.jsonl"
+    bundles.export(talks, operator, "sg")
+    assert verify_bundle(operator, workers=1).instrument_signatures == 2
+
+    lines = path.read_bytes().splitlines(keepends=True)
+    index = next(i for i, line in enumerate(lines) if b'"text":"' + iid.encode() + b'"' in line)
+    text_line = json.loads(lines[index])
+    assert "indivisible, equal and undiminished security" in text_line["content"]
+    text_line["content"] = text_line["content"].replace("indivisible", "indivisibly", 1)  # one character
+    lines[index] = json.dumps(text_line, ensure_ascii=False, separators=(",", ":")).encode() + b"\n"
+    tampered = tmp_path / "tampered.jsonl"
+    tampered.write_bytes(b"".join(lines))
+    with pytest.raises(VerificationError) as caught:
+        verify_bundle(tampered, workers=1)
+    message = str(caught.value)
+    assert f"the text of instrument {iid}" in message and "2 signature(s) fail" in message
+    assert "RU (ryabkov, 2022-01-12" in message and "US (donfried, 2022-01-12" in message
+
+    # the outsider's bundle holds no instrument event and no byte of its text, and still verifies
+    outsider = tmp_path / "de.jsonl"
+    bundles.export(talks, outsider, "sg", as_party="DE")
+    assert b"indivisible" not in outsider.read_bytes() and iid.encode() not in outsider.read_bytes()
+    assert verify_bundle(outsider, workers=1).instrument_signatures == 0
+
+
+def test_proof_checks_offline_and_a_changed_character_fails_every_signature(talks: App) -> None:
+    iid = _signed_treaty(talks)
+    proof = instruments.proof(talks, iid, viewer="US")
+    assert inst.verify_proof(proof).ok
+    loaded = inst.load_proof(proof.dumps())
+    assert inst.check_proof(loaded).ok
+    changed = inst.Proof(
+        loaded.origin,
+        loaded.instrument,
+        loaded.text_hash,
+        loaded.salt,
+        loaded.text.replace(b"Article 1", b"Article l", 1),
+        loaded.signatures,
+        loaded.keys,
+    )
+    report = inst.check_proof(changed)
+    assert not report.ok and [s.ok for s in report.signatures] == [False, False]
+    with pytest.raises(VerificationError, match=r"2 of 2 signatures fail: RU .*; US "):
+        inst.verify_proof(changed)
+    with pytest.raises(NotFound):
+        instruments.proof(talks, iid, viewer="DE")
+
+
+def test_a_forged_or_misdirected_signature_is_refused(talks: App) -> None:
+    clock = StepClock()  # events signed elsewhere are dated now, as the server's clock expects
+    clock.moment += timedelta(hours=1)  # after every event so far (the fixture's clock ran ahead)
+    talks.clock = clock
+    iid, _ = instruments.create(talks, version="t@v1", kind="treaty", as_party="RU")
+    found = instruments.show(talks, iid).instrument
+    ru = talks.keystore.load("RU", next(k for k in load_state_keys(talks) if k.party == "RU").key_id)
+    other = SigningKey.generate()
+    forged = inst.sign(
+        other,
+        instrument=iid,
+        text_hash=found.content,
+        party="RU",
+        signatory="x",
+        place="y",
+        date=found.date,
+    )
+    body = {"instrument": iid, "text_hash": found.content, **forged.to_json()}
+    body["key_id"] = ru.key_id  # claims RU's key, but another key made the signature
+    size = log_size(talks)
+    event = make_event(talks, "RU", ru, ev.INSTRUMENT_SIGNED, body, track="ru-us")
+    with pytest.raises(RecordError, match="does not verify"):
+        submit(talks, event.event_bytes, event.signature)
+    other_text = inst.sign(
+        ru,
+        instrument=iid,
+        text_hash="sha256:" + "0" * 64,
+        party="RU",
+        signatory="x",
+        place="y",
+        date=found.date,
+    )
+    body = {"instrument": iid, "text_hash": "sha256:" + "0" * 64, **other_text.to_json()}
+    event = make_event(talks, "RU", ru, ev.INSTRUMENT_SIGNED, body, track="ru-us")
+    with pytest.raises(Refused, match="covers another text"):
+        submit(talks, event.event_bytes, event.signature)
+    assert log_size(talks) == size
+
+
+def load_state_keys(app: App) -> list:  # type: ignore[type-arg]
+    with app.store.read() as conn:
+        return list(load_state(conn).keys.values())
+
+
+def _notes(app: App, tmp_path: Path, reply: str) -> None:
+    (tmp_path / "a.txt").write_text(NOTE_A)
+    (tmp_path / "b.txt").write_text(reply)
+    drafts.import_draft(
+        app,
+        tmp_path / "a.txt",
+        track="ru-us",
+        as_party="RU",
+        document="note-ru",
+        kind="note",
+        audience="track",
+    )
+    drafts.import_draft(
+        app,
+        tmp_path / "b.txt",
+        track="ru-us",
+        as_party="US",
+        document="note-us",
+        kind="note",
+        audience="track",
+    )
+
+
+def test_exchange_of_notes_names_a_one_word_difference_and_writes_nothing(talks: App, tmp_path: Path) -> None:
+    _notes(talks, tmp_path, NOTE_B.replace("To refrain from interfering", "To abstain from interfering"))
+    size = log_size(talks)
+    with pytest.raises(NotesDiffer) as caught:
+        instruments.exchange(
+            talks, "note-ru@v1", "note-us@v1", date="2022-01-12", place="Washington", signatories={}
+        )
+    assert log_size(talks) == size
+    [difference] = caught.value.comparison.differences
+    assert difference.eid == "para_2" and difference.kind == "text differs"
+    assert '"To refrain from' in difference.summary and '"To abstain from' in difference.summary
+    assert "para_2" in str(caught.value)
+
+
+def test_exchange_of_notes_concludes_with_both_signatures_and_mutual_commitments(
+    talks: App, tmp_path: Path
+) -> None:
+    _notes(talks, tmp_path, NOTE_B)
+    result = instruments.exchange(
+        talks,
+        "note-ru@v1",
+        "note-us@v1",
+        date="2022-01-12",
+        place="Washington",
+        signatories={"RU": "lavrov", "US": "blinken"},
+    )
+    assert result.comparison.same and result.signed_by == ("RU", "US") and result.in_force == "2022-01-12"
+    view = instruments.show(talks, result.instrument, viewer="RU")
+    assert view.instrument.kind == "exchange-of-notes" and view.instrument.status == "in force"
+    assert [(r.party, r.signed.signatory if r.signed else None) for r in view.rows] == [
+        ("RU", "lavrov"),
+        ("US", "blinken"),
+    ]
+    commitments = reg.commitments(talks, instrument=result.instrument)
+    assert sorted((v.commitment.obligor, v.commitment.point) for v in commitments) == [
+        ("RU", "para_1"),
+        ("RU", "para_2"),
+        ("US", "para_1"),
+        ("US", "para_2"),
+    ]
+    assert all("interfering" in v.text or "respect scrupulously" in v.text for v in commitments)
+    assert inst.verify_proof(instruments.proof(talks, result.instrument)).ok
+    log_cases.verify(talks)
+    with talks.store.read() as conn:
+        before = load_state(conn)
+    log_cases.rebuild(talks)
+    with talks.store.read() as conn:
+        after = load_state(conn)
+    assert after.instruments == before.instruments and after.commitments == before.commitments
+
+
+def test_offers_statements_and_claims_keep_not_yet_assessed_apart(talks: App) -> None:
+    set_today(talks, "2022-03-01")
+    sid, _ = reg.record_statement(
+        talks,
+        speaker="Head of the North America Department, Russian MFA",
+        party="RU",
+        date="2018-10-12",
+        medium="interview",
+        source="https://example.org/interview",
+        quote="at any time",
+    )
+    standing, _ = reg.record_commitment(
+        talks,
+        party="RU",
+        to=["US"],
+        text="Written guarantees of non-interference, offered at any time.",
+        form="spoken",
+        source="https://example.org/interview",
+        statement=sid,
+        offer="standing",
+        date="2018-10-12",
+    )
+    letter, _ = reg.record_commitment(
+        talks,
+        party="RU",
+        to=["US"],
+        text="A draft letter on mutual non-interference, to be exchanged between the ministers.",
+        form="written",
+        source="draft letter, June 2018 (text not public)",
+        source_kind="note",
+        offer="made",
+        date="2018-06",
+        as_party="RU",
+        track="ru-us",
+    )
+    with pytest.raises(InvalidInput, match="cannot be declined"):
+        reg.decline(talks, letter, as_party="US", date="2018-05")
+    reg.decline(talks, letter, as_party="US", date="2018", reason="Not taken up")
+    assert reg.commitment(talks, standing, viewer="DE").status == "standing offer"  # public: from a statement
+    assert reg.commitment(talks, letter, viewer="US").status == "declined offer"
+    with pytest.raises(NotFound):
+        reg.commitment(talks, letter, viewer="DE")
+    with pytest.raises(Refused, match="declined"):
+        reg.file_claim(talks, letter, as_party="US", text="x", evidence=["y"])
+
+    spoken, _ = reg.record_commitment(
+        talks,
+        party="US",
+        to=["RU"],
+        text="No deployment of strike systems.",
+        form="spoken",
+        source="minutes",
+        as_party="RU",
+        date="2022-01-10",
+    )
+    claim, _ = reg.file_claim(talks, spoken, as_party="RU", text="Deployed.", evidence=["press report"])
+    assert reg.commitment(talks, spoken, viewer="RU").status == "not yet assessed"
+    reg.answer_claim(talks, claim, as_party="US", answer="deny", text="Never promised in writing.")
+    assert reg.commitment(talks, spoken, viewer="RU").status == "disputed"
+    reg.assess_claim(talks, claim, as_party="RU", finding="broken")
+    reg.assess_claim(talks, claim, as_party="US", finding="kept")
+    assert [c.status for c in reg.claims(talks, viewer="US")] == ["disputed"]
+    with pytest.raises(Refused, match="only US"):
+        reg.answer_claim(talks, claim, as_party="RU", answer="admit")
+    second, _ = reg.file_claim(talks, spoken, as_party="RU", text="Again.", evidence=["satellite images"])
+    reg.assess_claim(talks, second, as_party="RU", finding="no-action")
+    assert next(c for c in reg.claims(talks) if c.id == second).status == "no action"
+    reg.withdraw_claim(talks, second, as_party="RU")
+    assert next(c for c in reg.claims(talks) if c.id == second).status == "withdrawn"
+    with pytest.raises(InvalidInput, match="written YYYY-MM-DD, YYYY-MM or YYYY"):
+        reg.record_commitment(
+            talks, party="US", to=["RU"], text="x", form="spoken", source="y", date="June 2018"
+        )
+    with pytest.raises(InvalidInput, match="form must be one of"):
+        reg.record_commitment(talks, party="US", to=["RU"], text="x", form="solemn", source="y")
+    log_cases.verify(talks)
+    with talks.store.read() as conn:
+        before = load_state(conn)
+    log_cases.rebuild(talks)
+    with talks.store.read() as conn:
+        after = load_state(conn)
+    assert (after.commitments, after.claims, after.statements) == (
+        before.commitments,
+        before.claims,
+        before.statements,
+    )
+
+
+def test_statements_cite_only_public_points(talks: App) -> None:
+    said = {
+        "speaker": "Spokeswoman",
+        "party": "RU",
+        "date": "2022-01-21",
+        "medium": "briefing",
+        "source": "s",
+    }
+    with pytest.raises(NotFound, match="is not a published point"):
+        reg.record_statement(talks, **said, quote="each point", points=["t@v1#art_1"])
+    drafts.import_draft(talks, TREATY, track="ru-us", as_party="RU", document="pub", audience="public")
+    with pytest.raises(NotFound, match="has no point"):
+        reg.record_statement(talks, **said, quote="each point", points=["pub@v1#art_99"])
+    sid, _ = reg.record_statement(talks, **said, quote="Article 4 above all", points=["pub@v1#art_4"])
+    assert [s.points for s in reg.statements(talks, party="RU")] == [("pub@v1#art_4",)]
