@@ -4,6 +4,9 @@ Parties and tracks come from the public record around the 2021 Russian draft tre
 shared/corpus/README.md): the two 2021 drafts, their hand-over on 2021-12-15 with a demand for a
 written answer point by point, the meetings of January 2022, the "no preconditions" statement, and
 the answers of 2022-01-26, whose texts the corpus does not hold (so nothing is invented for them).
+Then the commitments of non-interference: the 1933 Litvinov-Roosevelt exchange of notes as a
+concluded, signed instrument, and the 2018 offer of written guarantees, declined, then restated as a
+standing offer.
 """
 
 from __future__ import annotations
@@ -12,8 +15,19 @@ import argparse
 import shutil
 from pathlib import Path
 
-from inwriting.app import bundles, delegates, disclosure, drafts, negotiation, registry, setup, talks
+from inwriting.app import (
+    bundles,
+    delegates,
+    disclosure,
+    drafts,
+    instruments,
+    negotiation,
+    registry,
+    setup,
+    talks,
+)
 from inwriting.app import log as log_cases
+from inwriting.app import register as reg
 from inwriting.app.context import App
 from inwriting.app.keystore import Keystore
 from inwriting.errors import Refused
@@ -87,6 +101,7 @@ def run(directory: Path, corpus: Path = CORPUS) -> None:
                 f" on track {track} ({len(imported.notes)} notes on gaps and inferred numbering)"
             )
         _talks(app, directory)
+        _non_interference(app, directory, corpus)
         cp = log_cases.checkpoint(app)
         print(f"  checkpoint signed at size {cp.size}, root {cp.root.hex()}")
         report = log_cases.verify(app)
@@ -103,10 +118,20 @@ def run(directory: Path, corpus: Path = CORPUS) -> None:
                 f"  {party}'s bundle {mine}: {checked.events} events and {checked.texts} texts it may see,"
                 f" {checked.hidden} events as leaf hashes only, verified offline"
             )
+        notes_bundle = directory / f"{HISTORY[0]}.US.bundle"
+        bundles.export(app, notes_bundle, HISTORY[0], as_party="US")
+        checked = verify_bundle(notes_bundle, trusted_log_key=result.log_key)
+        print(
+            f"  US's bundle {notes_bundle}: {checked.instrument_signatures} signatures on instruments"
+            f" verified offline over the texts it carries"
+        )
     finally:
         app.close()
     print(
-        "\nThe two 2021 drafts come from shared/corpus: partial public copies, gaps kept as marked there.\n"
+        "\nThe two 2021 drafts and the 1933 notes come from shared/corpus: partial public copies, gaps kept"
+        " as marked there.\nThe signatures on the 1933 notes are made by this demo's keys for the parties,"
+        " dated as the acts were:\nthey show how an instrument is signed and checked, not a historical"
+        " signature.\n"
     )
     print("Try it yourself:")
     print(f"  .venv/bin/inwriting log show --db {db}")
@@ -121,6 +146,12 @@ def run(directory: Path, corpus: Path = CORPUS) -> None:
     print(f"  .venv/bin/inwriting draft show ru-us-treaty@v1 --as DE --db {db}   # published: DE sees it")
     print(f"  .venv/bin/inwriting status ru-us-treaty@v1 --as DE --db {db}       # not addressed to DE")
     print(f"  .venv/bin/inwriting verify {bundle} --log-key '{result.log_key}'")
+    print(f"  .venv/bin/inwriting instrument show {EXCHANGE} --db {db}")
+    print(
+        f"  .venv/bin/inwriting instrument verify {directory / (EXCHANGE + '.pdf')}   # offline, no database"
+    )
+    print(f"  .venv/bin/inwriting commitments list --db {db}")
+    print(f"  .venv/bin/inwriting statement list --db {db}")
 
 
 DELEGATES = [  # (party, id, name, title, roles): people named in shared/corpus/README.md
@@ -250,6 +281,190 @@ def _disclosure(app: App) -> None:
         f" to {story.owner} and RU ({len(story.disclosure.acts)} requests, over the owner's objection:"
         f" {story.disclosure.publications[-1].over_objection})"
     )
+
+
+HISTORY = ("non-interference", "Commitments of mutual non-interference, 1933 and 2018")
+HISTORY_TRACKS = [
+    ("us-ussr-1933", "Establishment of diplomatic relations, Washington, 1933", ["USSR", "US"]),
+    ("ru-us-2018", "Bilateral Russia-US contacts, 2018", ["RU", "US"]),
+]
+HISTORY_DELEGATES = [
+    (
+        "USSR",
+        "litvinov",
+        "M. M. Litvinov",
+        "People's Commissar for Foreign Affairs",
+        ["drafter", "negotiator", "signatory"],
+    ),
+    (
+        "US",
+        "roosevelt",
+        "F. D. Roosevelt",
+        "President of the United States",
+        ["drafter", "negotiator", "signatory"],
+    ),
+]
+EXCHANGE = "us-ussr-1933-exchange"
+RECONSTRUCTED = (
+    "[Reconstructed by the inwriting demo: this note repeats the engagements of Litvinov's note, which the"
+    " available copy of it elides; they are filled in from Litvinov's note as given in the corpus.]"
+)
+ELIDED = "[GAP: the repeated numbered engagements are not reproduced in the available copy]"
+
+
+def _non_interference(app: App, directory: Path, corpus: Path) -> None:
+    """The 1933 exchange of notes, concluded and signed; the 2018 offer, declined and then standing."""
+    from inwriting.domain.notes import compare_notes
+    from inwriting.errors import InvalidInput
+    from inwriting.importers import parse_file
+
+    registry.new_process(app, *HISTORY)
+    for tid, forum, parties in HISTORY_TRACKS:
+        registry.new_track(app, tid, HISTORY[0], forum, parties)
+    for party, did, name, title, roles in HISTORY_DELEGATES:
+        delegates.add_delegate(app, party, delegate=did, name=name, title=title, roles=roles)
+    source = (corpus / "notes_roosevelt_litvinov_1933-11-16.txt").read_text(encoding="utf-8")
+    first, second = source.split("(2) PRESIDENT ROOSEVELT", 1)
+    litvinov = directory / "note-litvinov-1933-11-16.txt"
+    litvinov.write_text("(1) THE SOVIET COMMISSAR" + first.split("(1) THE SOVIET COMMISSAR", 1)[1], "utf-8")
+    roosevelt_as_given = "(2) PRESIDENT ROOSEVELT" + second
+    note_a = drafts.import_draft(
+        app,
+        litvinov,
+        track="us-ussr-1933",
+        as_party="USSR",
+        kind="note",
+        document="litvinov-note-1933",
+        title="Note of the People's Commissar for Foreign Affairs to President Roosevelt, 16 November 1933",
+        audience="track",
+        delegate="litvinov",
+    )
+    print(
+        f"\n  {note_a.version}: Litvinov's note of 1933-11-16, {note_a.points} engagements (3 and 4 are gaps)"
+    )
+    try:
+        parse_file(roosevelt_as_given.encode(), name="roosevelt.txt", title="Roosevelt")
+    except InvalidInput as exc:
+        print(f"  Roosevelt's reply as the corpus gives it cannot be compared: {exc.message}")
+    engagements = "\n\n".join(f"{p.label} {p.text}" for p in drafts.read_draft(litvinov, title="x").points)
+    roosevelt = directory / "note-roosevelt-1933-11-16.txt"
+    roosevelt.write_text(
+        roosevelt_as_given.replace(ELIDED, f"{RECONSTRUCTED}\n\n{engagements}"), encoding="utf-8"
+    )
+    note_b = drafts.import_draft(
+        app,
+        roosevelt,
+        track="us-ussr-1933",
+        as_party="US",
+        kind="note",
+        document="roosevelt-note-1933",
+        title="Note of President Roosevelt to the People's Commissar for Foreign Affairs, 16 November 1933",
+        audience="track",
+        delegate="roosevelt",
+    )
+    print(f"  {note_b.version}: Roosevelt's reply, the engagements it repeats filled in (marked as such)")
+    a_text = drafts.read_draft(litvinov, title="A")
+    altered = drafts.read_draft(roosevelt, title="B")
+    one_word = type(altered)(
+        altered.title,
+        altered.preamble,
+        tuple(
+            type(p)(p.eid, p.label, p.text.replace("scrupulously", "carefully"), p.heading, p.children)
+            for p in altered.points
+        ),
+    )
+    for difference in compare_notes(a_text, one_word).differences:
+        print(f"  the check on a copy with one word changed (not recorded): {difference.summary}")
+    exchanged = instruments.exchange(
+        app,
+        note_a.version,
+        note_b.version,
+        date="1933-11-16",
+        place="Washington",
+        signatories={"USSR": "litvinov", "US": "roosevelt"},
+        instrument=EXCHANGE,
+        title="Exchange of notes on non-interference between the USSR and the United States, 1933",
+    )
+    print(
+        f"  {EXCHANGE}: the notes match on all {exchanged.comparison.points} points; exchange of notes"
+        f" concluded, signed by {' and '.join(exchanged.signed_by)}, in force since {exchanged.in_force}"
+    )
+    mutual = reg.commitments(app, instrument=EXCHANGE)
+    print(
+        f"  {len(mutual)} binding commitments of non-interference: "
+        + ", ".join(
+            sorted({f"{v.commitment.obligor} toward {v.commitment.beneficiaries[0]}" for v in mutual})
+        )
+    )
+    pdf = directory / f"{EXCHANGE}.pdf"
+    pdf.write_bytes(instruments.pdf(app, EXCHANGE))
+    from inwriting.exporters.instrument_pdf import read_pdf_proof
+    from inwriting.record.instrument import verify_proof
+
+    checked = verify_proof(read_pdf_proof(pdf.read_bytes()))
+    print(
+        f"  {pdf}: the text with both signature blocks; its embedded proof verifies offline"
+        f" ({len(checked.signatures)} signatures over {checked.text_hash[:19]}…)"
+    )
+    _offers_of_2018(app)
+
+
+def _offers_of_2018(app: App) -> None:
+    """June 2018: a draft letter on mutual non-interference, declined; October 2018: it stands."""
+    letter, _ = reg.record_commitment(
+        app,
+        party="RU",
+        to=["US"],
+        text=(
+            "A letter on mutual non-interference in each other's internal affairs, to be exchanged"
+            " between the foreign ministers (as in 1933)."
+        ),
+        form="written",
+        source=(
+            "shared/corpus/README.md: 2018-06, Russia sends the US a draft letter (text not in the corpus)"
+        ),
+        source_kind="note",
+        offer="made",
+        date="2018-06",
+        as_party="RU",
+        track="ru-us-2018",
+        delegate="lavrov",
+    )
+    reg.decline(
+        app,
+        letter,
+        as_party="US",
+        reason="The United States rejected the draft letter (shared/corpus/README.md).",
+        date="2018-06",
+        delegate="blinken",
+    )
+    statement, _ = reg.record_statement(
+        app,
+        speaker="Head of the North America Department, Russian Ministry of Foreign Affairs",
+        party="RU",
+        date="2018-10-12",
+        medium="public remarks",
+        source=(
+            "shared/corpus/README.md (the full remarks are not in the corpus; only these words are quoted)"
+        ),
+        quote="at any time",
+        track="ru-us-2018",
+    )
+    standing, _ = reg.record_commitment(
+        app,
+        party="RU",
+        to=["US"],
+        text="The offer of written guarantees of mutual non-interference stands, to be taken up at any time.",
+        form="spoken",
+        source="shared/corpus/README.md: 2018-10-12 remarks",
+        statement=statement,
+        offer="standing",
+        date="2018-10-12",
+        track="ru-us-2018",
+    )
+    for cid in (letter, standing):
+        view = reg.commitment(app, cid)
+        print(f"  {cid}: {view.commitment.form}, {view.commitment.date}: {view.status}")
 
 
 def main() -> None:

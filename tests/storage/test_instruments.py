@@ -38,8 +38,10 @@ jurisdiction in its own way.
 
 2. To refrain from interfering in any manner in the internal affairs of the other Party.
 """
-NOTE_A = f"Note of the People's Commissar\n\nI have the honor to inform you that it will be our fixed policy:\n\n{ENGAGEMENTS}"
-NOTE_B = f"Note of the President\n\nI am glad to have received the assurance that it will be your fixed policy:\n\n{ENGAGEMENTS}"
+OPENING_A = "I have the honor to inform you that it will be our fixed policy:"
+OPENING_B = "I am glad to have received the assurance that it will be your fixed policy:"
+NOTE_A = f"Note of the People's Commissar\n\n{OPENING_A}\n\n{ENGAGEMENTS}"
+NOTE_B = f"Note of the President\n\n{OPENING_B}\n\n{ENGAGEMENTS}"
 
 
 @pytest.fixture
@@ -448,5 +450,31 @@ def test_statements_cite_only_public_points(talks: App) -> None:
     drafts.import_draft(talks, TREATY, track="ru-us", as_party="RU", document="pub", audience="public")
     with pytest.raises(NotFound, match="has no point"):
         reg.record_statement(talks, **said, quote="each point", points=["pub@v1#art_99"])
-    sid, _ = reg.record_statement(talks, **said, quote="Article 4 above all", points=["pub@v1#art_4"])
+    reg.record_statement(talks, **said, quote="Article 4 above all", points=["pub@v1#art_4"])
     assert [s.points for s in reg.statements(talks, party="RU")] == [("pub@v1#art_4",)]
+
+
+def test_only_a_signatory_signs_for_a_party_with_delegates(talks: App) -> None:
+    from inwriting.app import delegates
+
+    delegates.add_delegate(
+        talks, "RU", delegate="ryabkov", name="S. A. Ryabkov", title="Deputy Minister", roles=["negotiator"]
+    )
+    delegates.add_delegate(
+        talks,
+        "RU",
+        delegate="lavrov",
+        name="S. V. Lavrov",
+        title="Minister",
+        roles=["negotiator", "signatory"],
+    )
+    iid, _ = instruments.create(talks, version="t@v1", kind="treaty", as_party="RU", delegate="ryabkov")
+    size = log_size(talks)
+    with pytest.raises(Refused, match="may not sign instrument.signed"):
+        instruments.sign(talks, iid, as_party="RU", delegate="ryabkov", place="Geneva")
+    with pytest.raises(Refused, match="not an active delegate"):
+        instruments.sign(talks, iid, as_party="RU", delegate="someone", place="Geneva")
+    assert log_size(talks) == size
+    instruments.sign(talks, iid, as_party="RU", delegate="lavrov", place="Geneva")
+    signed = instruments.show(talks, iid).rows[0].signed
+    assert signed is not None and signed.signatory == "S. V. Lavrov, Minister"

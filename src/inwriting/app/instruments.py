@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import select
@@ -38,6 +38,8 @@ def _slug(document: str, kind: str) -> str:
     base = re.sub(r"[^a-z0-9]+", "-", document.lower()).strip("-") or "instrument"
     if not base[0].isalpha():
         base = f"i-{base}"
+    if base.endswith(kind):  # "ru-us-treaty" as a treaty is "ru-us-treaty", not "ru-us-treaty-treaty"
+        return base[:64].rstrip("-")
     return f"{base[:48].rstrip('-')}-{kind}"[:64]
 
 
@@ -106,7 +108,9 @@ def _create_in(
 ) -> Recorded:
     if not INSTRUMENT_ID.match(iid):
         raise InvalidInput(f"instrument id {iid!r} must be lower-case letters, digits and '-' (at most 64)")
-    text = inst.instrument_text(instrument=iid, kind=kind, draft=draft, sources=sources, parties=parties)
+    text = inst.instrument_text(
+        instrument=iid, kind=kind, draft=replace(draft, title=title), sources=sources, parties=parties
+    )
     salt = new_salt()
     digest = blob_hash(salt, text)
     body = {
