@@ -20,6 +20,7 @@ from inwriting.app.recorder import submit
 from inwriting.domain import events as ev
 from inwriting.errors import Conflict, InvalidInput, NotFound, RecordError, Refused, VerificationError
 from inwriting.record import instrument as inst
+from inwriting.record.blob import blob_hash, new_salt
 from inwriting.record.bundle import verify_bundle
 from inwriting.record.keys import SigningKey
 from inwriting.storage.projections import load_state
@@ -478,3 +479,49 @@ def test_only_a_signatory_signs_for_a_party_with_delegates(talks: App) -> None:
     instruments.sign(talks, iid, as_party="RU", delegate="lavrov", place="Geneva")
     signed = instruments.show(talks, iid).rows[0].signed
     assert signed is not None and signed.signatory == "S. V. Lavrov, Minister"
+
+
+def test_an_instrument_whose_text_is_not_the_agreed_version_is_refused(talks: App) -> None:
+    from dataclasses import replace
+
+    from inwriting.domain.documents import outline
+
+    clock = StepClock()
+    clock.moment += timedelta(hours=1)
+    talks.clock = clock
+    ru = talks.keystore.load("RU", next(k for k in load_state_keys(talks) if k.party == "RU").key_id)
+    _, draft = drafts.get_version(talks, "t@v1")
+    first = draft.points[0]
+    changed = replace(
+        draft, points=(replace(first, text=first.text + " Unless agreed otherwise."), *draft.points[1:])
+    )
+    text = inst.instrument_text(
+        instrument="t", kind="treaty", draft=changed, sources=["t@v1"], parties=["RU", "US"]
+    )
+    salt = new_salt()
+    body = {
+        "instrument": "t",
+        "kind": "treaty",
+        "title": draft.title,
+        "sources": ["t@v1"],
+        "parties": ["RU", "US"],
+        "content": blob_hash(salt, text),
+        "outline": outline(draft),
+        "ratification": True,
+        "required": 2,
+        "obligors": [],
+        "date": talks.now()[:10],
+    }
+    event = make_event(talks, "RU", ru, ev.INSTRUMENT_CREATED, body, track="ru-us")
+    size = log_size(talks)
+    with pytest.raises(RecordError, match=r"is not the agreed text of t@v1"):
+        submit(talks, event.event_bytes, event.signature, texts=[(salt, inst.MEDIA_TYPE, text)])
+    assert log_size(talks) == size
+    good = inst.instrument_text(
+        instrument="t", kind="treaty", draft=draft, sources=["t@v1"], parties=["RU", "US"]
+    )
+    body["content"] = blob_hash(salt, good)
+    event = make_event(talks, "RU", ru, ev.INSTRUMENT_CREATED, body, track="ru-us")
+    submit(talks, event.event_bytes, event.signature, texts=[(salt, inst.MEDIA_TYPE, good)])
+    assert instruments.show(talks, "t", viewer="US").instrument.content == body["content"]
+    log_cases.verify(talks)

@@ -19,6 +19,7 @@ from inwriting.record.blob import check_blob
 from inwriting.record.canonical import parse
 from inwriting.record.checkpoint import Checkpoint, open_checkpoint, sign_checkpoint
 from inwriting.record.envelope import SignedEvent, hash_ref
+from inwriting.record.instrument import check_agreed_text
 from inwriting.record.note import NoteVerifier
 from inwriting.record.verifier import LogVerifier, VerifiedLog
 from inwriting.storage import store as st
@@ -254,7 +255,23 @@ def _check_texts(conn: Connection, state: State) -> None:
         stored = st.blob(conn, instrument.content)
         if stored is None:
             raise VerificationError(f"its text {instrument.content} is missing", where=f"instrument {iid}")
-        check_blob(instrument.content, *stored, where=f"instrument {iid} (event {instrument.seq})")
+        where = f"instrument {iid} (event {instrument.seq})"
+        check_blob(instrument.content, *stored, where=where)
+        source = state.versions.get(instrument.sources[0])
+        agreed = None if source is None else st.blob(conn, source.content)
+        if agreed is None:
+            raise VerificationError(f"the text of its source {instrument.sources[0]} is missing", where=where)
+        try:
+            check_agreed_text(
+                stored[1],
+                agreed[1],
+                instrument=iid,
+                kind=instrument.kind,
+                sources=instrument.sources,
+                parties=instrument.parties,
+            )
+        except InvalidInput as exc:
+            raise VerificationError(exc.message, where=where) from exc
 
 
 def _check_projections(projected: State, folded: State) -> None:

@@ -15,13 +15,15 @@ from sqlalchemy import bindparam, select
 from inwriting.app.context import App, format_time
 from inwriting.domain import events as ev
 from inwriting.domain.events import Actor, Event, EventType, PartyId
-from inwriting.domain.fold import process_of, references
-from inwriting.errors import NotFound, RecordError
+from inwriting.domain.fold import Refs, process_of, references
+from inwriting.errors import InvalidInput, NotFound, RecordError
 from inwriting.record.blob import blob_hash
 from inwriting.record.envelope import SignedEvent, hash_ref
+from inwriting.record.instrument import check_agreed_text
 from inwriting.record.keys import SigningKey
 from inwriting.record.verifier import check_signed
 from inwriting.storage import schema as t
+from inwriting.storage import store as st
 from inwriting.storage.store import LogWriter
 
 MAX_CLOCK_SKEW = timedelta(minutes=5)  # how far ahead of our clock a submitted event may be dated
@@ -112,13 +114,39 @@ _NAMES_A_TEXT = frozenset({ev.VERSION_CREATED, ev.ANSWER_GIVEN, ev.INSTRUMENT_CR
 
 def _require_texts(writer: LogWriter, event: Event) -> None:
     """An event that names a text by hash is refused unless the text is stored with it: otherwise
-    the log would hold a commitment to words nobody can read, and `log verify` would fail for good."""
+    the log would hold a commitment to words nobody can read, and `log verify` would fail for good.
+    An instrument's text must moreover be its source version's, point for point."""
     content = event.body.get("content")
+    where = f"event {event.seq} ({event.type})"
     if event.type in _NAMES_A_TEXT and isinstance(content, str) and not writer.has_blob(content):
         raise RecordError(
-            f"the text it names ({content}) is not stored; submit the text with the event",
-            where=f"event {event.seq} ({event.type})",
+            f"the text it names ({content}) is not stored; submit the text with the event", where=where
         )
+    if event.type == ev.INSTRUMENT_CREATED and isinstance(content, str):
+        body = event.body
+        sources = body.get("sources")
+        if not isinstance(sources, list) or not sources or not all(isinstance(s, str) for s in sources):
+            return  # the rules refuse it, saying why
+        version = writer.load(Refs(versions=frozenset({sources[0]}))).versions.get(sources[0])
+        text, source = (
+            st.blob(writer.conn, content),
+            None if version is None else st.blob(writer.conn, version.content),
+        )
+        if text is None or source is None:
+            return  # no such version: the rules refuse it as not found
+        try:
+            check_agreed_text(
+                text[1],
+                source[1],
+                instrument=str(body.get("instrument")),
+                kind=str(body.get("kind")),
+                sources=sources,
+                parties=[str(p) for p in body.get("parties", [])]
+                if isinstance(body.get("parties"), list)
+                else [],
+            )
+        except InvalidInput as exc:
+            raise RecordError(exc.message, where=where) from exc
 
 
 def record(

@@ -381,3 +381,26 @@ def check_event_signature(body: Any, public_key: str, *, where: str) -> None:
             f" over {text_hash} with key {signature.key_id}",
             where=where,
         )
+
+
+def check_agreed_text(
+    text: bytes, source: bytes, *, instrument: str, kind: str, sources: Sequence[str], parties: Sequence[str]
+) -> None:
+    """Raise InvalidInput unless `text` is the canonical text of `instrument` made from the source
+    version's stored text `source` (its points, word for word; the title is the instrument's own)."""
+    from dataclasses import replace
+
+    from inwriting.domain.documents import draft_from_json
+    from inwriting.record.canonical import parse
+
+    stored = read_text(text)
+    draft = draft_from_json(parse(source, what="the source version's text"))
+    expected = instrument_text(
+        instrument=instrument,
+        kind=kind,
+        draft=replace(draft, title=stored.title),
+        sources=sources,
+        parties=parties,
+    )
+    if expected != text:
+        raise InvalidInput(f"the text of instrument {instrument} is not the agreed text of {sources[0]}")
