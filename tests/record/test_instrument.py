@@ -114,3 +114,29 @@ def test_a_proof_round_trips_and_malformed_ones_are_refused(tmp_path: object) ->
     no_signatures = inst.Proof(proof.origin, "i", proof.text_hash, proof.salt, proof.text, (), {})
     with pytest.raises(VerificationError, match="no signature"):
         inst.verify_proof(no_signatures)
+
+
+def test_a_changed_instrument_text_is_refused_outside_a_bundles_own_pass() -> None:
+    """A reveal (or any single check) of an instrument's text is strict; only a bundle's pass defers
+    the failure so that it can name every signature."""
+    from inwriting.domain import events as ev
+    from inwriting.domain.events import Actor, Event, PartyId
+    from inwriting.record.envelope import SignedEvent
+    from inwriting.record.linecheck import LineError, TextBlob, check_text
+
+    salt, text = new_salt(), b'{"format":"inwriting-instrument-text/v1"}'
+    event = Event(
+        ev.INSTRUMENT_CREATED,
+        "e",
+        7,
+        "sha256:" + "00" * 32,
+        "2026-01-01T00:00:00.000000Z",
+        Actor(PartyId("RU"), KEYS[0].key_id),
+        {"instrument": "i", "content": blob_hash(salt, text)},
+    )
+    signed = SignedEvent.sign(event, KEYS[0])
+    assert check_text(TextBlob(7, "i", salt, text), signed) == blob_hash(salt, text)
+    changed = TextBlob(7, "i", salt, text.replace(b"v1", b"v2"))
+    with pytest.raises(LineError, match="does not hash to"):
+        check_text(changed, signed)
+    assert check_text(changed, signed, defer_instruments=True) == blob_hash(salt, changed.content)

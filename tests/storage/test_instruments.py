@@ -6,6 +6,7 @@ instrument (and end with a withdrawal)."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -13,11 +14,13 @@ import pytest
 
 from inwriting.app import bundles, drafts, instruments, registry
 from inwriting.app import log as log_cases
+from inwriting.app import negotiation as neg
 from inwriting.app import register as reg
 from inwriting.app.context import App
 from inwriting.app.instruments import NotesDiffer
 from inwriting.app.recorder import submit
 from inwriting.domain import events as ev
+from inwriting.domain.events import PartyId
 from inwriting.errors import Conflict, InvalidInput, NotFound, RecordError, Refused, VerificationError
 from inwriting.record import instrument as inst
 from inwriting.record.blob import blob_hash, new_salt
@@ -404,13 +407,16 @@ def test_offers_statements_and_claims_keep_not_yet_assessed_apart(talks: App) ->
         source="minutes",
         as_party="RU",
         date="2022-01-10",
+        public=True,
     )
     claim, _ = reg.file_claim(talks, spoken, as_party="RU", text="Deployed.", evidence=["press report"])
     assert reg.commitment(talks, spoken, viewer="RU").status == "not yet assessed"
     reg.answer_claim(talks, claim, as_party="US", answer="deny", text="Never promised in writing.")
     assert reg.commitment(talks, spoken, viewer="RU").status == "disputed"
+    with pytest.raises(Refused, match="it answers RU/claim/1; others assess it"):
+        reg.assess_claim(talks, claim, as_party="US", finding="kept")
     reg.assess_claim(talks, claim, as_party="RU", finding="broken")
-    reg.assess_claim(talks, claim, as_party="US", finding="kept")
+    reg.assess_claim(talks, claim, as_party="DE", finding="kept")
     assert [c.status for c in reg.claims(talks, viewer="US")] == ["disputed"]
     with pytest.raises(Refused, match="only US"):
         reg.answer_claim(talks, claim, as_party="RU", answer="admit")
@@ -482,8 +488,6 @@ def test_only_a_signatory_signs_for_a_party_with_delegates(talks: App) -> None:
 
 
 def test_an_instrument_whose_text_is_not_the_agreed_version_is_refused(talks: App) -> None:
-    from dataclasses import replace
-
     from inwriting.domain.documents import outline
 
     clock = StepClock()
@@ -525,3 +529,185 @@ def test_an_instrument_whose_text_is_not_the_agreed_version_is_refused(talks: Ap
     submit(talks, event.event_bytes, event.signature, texts=[(salt, inst.MEDIA_TYPE, good)])
     assert instruments.show(talks, "t", viewer="US").instrument.content == body["content"]
     log_cases.verify(talks)
+
+
+# ---- what a second reading of the rules found ----------------------------------------------------
+
+
+def _now_clock(app: App) -> None:
+    clock = StepClock()
+    clock.moment += timedelta(hours=1)
+    app.clock = clock
+
+
+def _key(app: App, party: str) -> SigningKey:
+    return app.keystore.load(party, next(k for k in load_state_keys(app) if k.party == party).key_id)
+
+
+def test_an_outsider_cannot_test_a_guess_of_a_text_it_cannot_see(talks: App, tmp_path: Path) -> None:
+    """The same answer whether the guessed text is right or wrong: the agreed-text check runs only
+    once the rules found that the actor may see the version."""
+    from inwriting.domain.documents import outline
+
+    _now_clock(talks)
+    (tmp_path / "s.txt").write_text("Secret\n\nArticle 1\n\nThe Parties shall keep this between them.\n")
+    drafts.import_draft(talks, tmp_path / "s.txt", track="ru-us", as_party="RU", document="secret")
+    _, draft = drafts.get_version(talks, "secret@v1")
+    de = _key(talks, "DE")
+    answers = []
+    for guess in (draft, replace(draft, points=(replace(draft.points[0], text="A wrong guess."),))):
+        text = inst.instrument_text(
+            instrument="g", kind="treaty", draft=guess, sources=["secret@v1"], parties=["DE", "RU"]
+        )
+        salt = new_salt()
+        body = {
+            "instrument": "g",
+            "kind": "treaty",
+            "title": "Secret",
+            "sources": ["secret@v1"],
+            "parties": ["DE", "RU"],
+            "content": blob_hash(salt, text),
+            "outline": outline(draft),
+            "ratification": False,
+            "required": 2,
+            "obligors": [],
+            "date": talks.now()[:10],
+        }
+        event = make_event(talks, "DE", de, ev.INSTRUMENT_CREATED, body, track="ru-us")
+        with pytest.raises(NotFound) as caught:
+            submit(talks, event.event_bytes, event.signature, texts=[(salt, inst.MEDIA_TYPE, text)])
+        answers.append(str(caught.value))
+    assert answers[0] == answers[1] == "version secret@v1 does not exist"
+
+
+def test_an_exchange_whose_second_note_differs_is_refused_even_when_signed_elsewhere(
+    talks: App, tmp_path: Path
+) -> None:
+    from inwriting.domain.documents import outline
+
+    _notes(
+        talks, tmp_path, NOTE_B.replace("To refrain from interfering", "We reserve the right to interfere")
+    )
+    _now_clock(talks)
+    _, a = drafts.get_version(talks, "note-ru@v1")
+    text = inst.instrument_text(
+        instrument="x",
+        kind="exchange-of-notes",
+        draft=a,
+        sources=["note-ru@v1", "note-us@v1"],
+        parties=["RU", "US"],
+    )
+    salt = new_salt()
+    body = {
+        "instrument": "x",
+        "kind": "exchange-of-notes",
+        "title": a.title,
+        "sources": ["note-ru@v1", "note-us@v1"],
+        "parties": ["RU", "US"],
+        "content": blob_hash(salt, text),
+        "outline": outline(a),
+        "ratification": False,
+        "required": 2,
+        "obligors": [],
+        "date": talks.now()[:10],
+    }
+    event = make_event(talks, "RU", _key(talks, "RU"), ev.INSTRUMENT_CREATED, body, track="ru-us")
+    with pytest.raises(RecordError, match=r"the notes of exchange x differ: .*We reserve the right"):
+        submit(talks, event.event_bytes, event.signature, texts=[(salt, inst.MEDIA_TYPE, text)])
+
+
+def test_an_exchange_reads_only_notes_the_party_holds_whole(talks: App, tmp_path: Path) -> None:
+    from inwriting.app import disclosure
+
+    _notes(talks, tmp_path, NOTE_B.replace("To refrain from interfering", "SECRET WORDING"))
+    disclosure.publish(talks, "note-ru@v1", as_party="RU", points=["para_1"])
+    disclosure.publish(talks, "note-us@v1", as_party="US", points=["para_1"])
+    with pytest.raises(NotFound, match="does not exist") as caught:
+        instruments.exchange(
+            talks, "note-ru@v1", "note-us@v1", date="2022-01-12", place="x", signatories={}, as_party="DE"
+        )
+    assert "SECRET" not in str(caught.value)
+
+
+def test_withdrawn_parties_do_not_count_and_late_signatories_are_bound(talks: App) -> None:
+    neg.handover(talks, "t@v1", to=["DE"], point_by_point=False)  # DE must read it whole to sign it
+    iid, _ = instruments.create(
+        talks, version="t@v1", kind="memorandum", as_party="RU", parties=["RU", "US", "DE"], required=2
+    )
+    for party in ("RU", "US"):
+        instruments.sign(talks, iid, as_party=party, delegate="x", place="Vienna")
+    instruments.withdraw(talks, iid, as_party="US", reason="Changed course")
+    with pytest.raises(Refused, match=r"needs 2 signatures .* it has 1 \(RU "):
+        instruments.enter_into_force(talks, iid, as_party="RU")
+    instruments.sign(talks, iid, as_party="DE", delegate="y", place="Vienna")
+    instruments.enter_into_force(talks, iid, as_party="RU")
+    obligors = {v.commitment.obligor for v in reg.commitments(talks, instrument=iid)}
+    assert obligors == {"RU", "DE"}
+
+
+def test_a_party_signing_after_entry_into_force_gets_its_commitments(talks: App) -> None:
+    neg.handover(talks, "t@v1", to=["DE"], point_by_point=False)  # DE must read it whole to sign it
+    iid, _ = instruments.create(
+        talks,
+        version="t@v1",
+        kind="memorandum",
+        as_party="RU",
+        parties=["RU", "US", "DE"],
+        required=2,
+        date="2022-01-10",
+    )
+    for party in ("RU", "US"):
+        instruments.sign(talks, iid, as_party=party, delegate="x", place="Vienna", date="2022-01-12")
+    instruments.enter_into_force(talks, iid, as_party="RU", date="2022-01-15")
+    instruments.sign(talks, iid, as_party="DE", delegate="y", place="Vienna\u0301", date="2022-02-01")
+    de = [v for v in reg.commitments(talks, instrument=iid) if v.commitment.obligor == "DE"]
+    assert len(de) == 8 and {v.status for v in de} == {"in effect"}
+    assert inst.verify_proof(instruments.proof(talks, iid)).ok  # signed over the form the record keeps
+    with pytest.raises(Refused, match="reservations are made by then"):
+        instruments.reserve(talks, iid, as_party="DE", point="art_1", text="Too late.")
+
+
+def test_statements_and_claims_name_only_what_the_actor_may_see(talks: App) -> None:
+    with pytest.raises(NotFound, match="track ru-us does not exist"):
+        reg.record_statement(
+            talks,
+            speaker="x",
+            party="DE",
+            date="2022-01-01",
+            medium="m",
+            source="s",
+            quote="q",
+            as_party="DE",
+            track="ru-us",
+        )
+    private, _ = reg.record_commitment(
+        talks,
+        party="US",
+        to=["RU"],
+        text="x",
+        form="spoken",
+        source="minutes",
+        as_party="RU",
+        date="2022-01-10",
+    )
+    assert private.startswith("RU/commitment/")  # numbered by its recorder
+    claim, _ = reg.file_claim(talks, private, as_party="RU", text="Broken.", evidence=["e"])
+    messages = set()
+    for commitment in (private, "US/commitment/9"):
+        with pytest.raises(NotFound) as caught, talks.store.write() as writer:
+            from inwriting.app.recorder import record_in
+
+            body = {
+                "claim": claim,
+                "commitment": commitment,
+                "instrument": None,
+                "date": "2022-01-11",
+                "finding": "kept",
+            }
+            record_in(talks, writer, PartyId("DE"), ev.CLAIM_ASSESSED, body)
+        messages.add(str(caught.value))
+    assert messages == {f"claim {claim} does not exist"}
+    with pytest.raises(Refused, match=r"only US .* records a binding commitment"):
+        reg.record_commitment(
+            talks, party="US", to=["RU"], text="x", form="binding", source="s", as_party="RU"
+        )

@@ -25,6 +25,7 @@ from inwriting.domain.instruments import INSTRUMENT_ID
 from inwriting.domain.model import State
 from inwriting.domain.notes import NotesComparison, compare_notes
 from inwriting.domain.register import RATIFIED_KINDS, Instrument, InstrumentAct
+from inwriting.domain.text import check_text
 from inwriting.errors import InvalidInput, NotFound, Refused
 from inwriting.record import instrument as inst
 from inwriting.record.blob import blob_hash, check_blob, new_salt
@@ -108,6 +109,7 @@ def _create_in(
 ) -> Recorded:
     if not INSTRUMENT_ID.match(iid):
         raise InvalidInput(f"instrument id {iid!r} must be lower-case letters, digits and '-' (at most 64)")
+    title = check_text(title, what="title", max_len=500)  # as the record keeps it (NFC, trimmed)
     text = inst.instrument_text(
         instrument=iid, kind=kind, draft=replace(draft, title=title), sources=sources, parties=parties
     )
@@ -138,11 +140,15 @@ def _instrument_in(state: State, iid: str, viewer: PartyId | None) -> Instrument
 
 
 def _signatory(state: State, party: PartyId, delegate: str | None) -> str:
-    """How the signatory is printed: a registered delegate's name and title, else the name given."""
+    """How the signatory is printed: a registered delegate's name and title, else the name given
+    (in the normal form the record keeps, since the signature covers it)."""
     if delegate is None:
-        raise InvalidInput("name the signatory with --delegate")
+        raise InvalidInput(
+            f"name {party}'s signatory (--delegate for `instrument sign`, --signatory {party}=NAME for"
+            " `notes exchange`)"
+        )
     known = state.delegates.get(f"{party}/{delegate}")
-    return f"{known.name}, {known.title}" if known is not None else delegate
+    return check_text(f"{known.name}, {known.title}" if known is not None else delegate, what="signatory")
 
 
 def sign(
@@ -167,7 +173,7 @@ def _sign_in(
         text_hash=found.content,
         party=party,
         signatory=_signatory(state, party, delegate),
-        place=place,
+        place=check_text(place, what="place", max_len=200),
         date=day,
     )
     body = {"instrument": iid, "text_hash": found.content, **signed.to_json()}
@@ -497,22 +503,30 @@ def exchange(
     instrument: str | None = None,
     title: str | None = None,
     enter_into_force: bool = True,
+    delegate: str | None = None,
 ) -> Exchange:
     """Check that two notes (each by one party) carry the same operative text, point by point; if
     they do, record the exchange as an instrument concluded on the reply's date (`date`): signed for
-    each party whose key this keystore holds and, once both have signed, in force that day."""
+    each party whose key this keystore holds and, once both have signed, in force that day.
+
+    `as_party` (default: the reply's author) records it, through `delegate` (default: its signatory)."""
     day = act_date(app, date, what="date of the reply")
-    a = read_version(app, note_a, viewer=None if as_party is None else PartyId(as_party))
-    b = read_version(app, note_b, viewer=None if as_party is None else PartyId(as_party))
+    viewer = None if as_party is None else PartyId(as_party)
+    a = read_version(app, note_a, viewer=viewer)
+    b = read_version(app, note_b, viewer=viewer)
+    for view, vid in ((a, note_a), (b, note_b)):
+        if view.seen_draft is not view.draft:  # published in part only: not a note this party holds
+            raise NotFound(f"version {vid} does not exist")
+    authors = (a.version.author, b.version.author)
+    actor = viewer or authors[1]
+    if actor not in authors:
+        raise Refused(f"{actor} wrote neither note; the exchange is recorded by one of its two parties")
+    if authors[0] == authors[1]:
+        raise Refused(f"both notes are by {authors[0]}; an exchange is a note from each side")
     comparison = compare_notes(a.draft, b.draft)
     if not comparison.same:
         raise NotesDiffer(comparison, note_a, note_b)
-    authors = (a.version.author, b.version.author)
-    if authors[0] == authors[1]:
-        raise Refused(f"both notes are by {authors[0]}; an exchange is a note from each side")
-    actor = PartyId(as_party) if as_party else authors[1]
-    if actor not in authors:
-        raise Refused(f"{actor} wrote neither note; the exchange is recorded by one of its two parties")
+    acting = delegate or signatories.get(actor)
     iid = instrument or _slug(a.version.document, "exchange")
     recorded: list[Recorded] = []
     signed: list[str] = []
@@ -533,7 +547,7 @@ def exchange(
                 required=2,
                 obligors={},
                 day=day,
-                delegate=signatories.get(actor),
+                delegate=acting,
             )
         )
         for party in authors:
@@ -552,7 +566,7 @@ def exchange(
                     ev.INSTRUMENT_ENTERED_INTO_FORCE,
                     body,
                     track=a.version.track,
-                    delegate=signatories.get(actor),
+                    delegate=acting,
                 )
             )
             in_force = day

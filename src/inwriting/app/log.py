@@ -257,18 +257,22 @@ def _check_texts(conn: Connection, state: State) -> None:
             raise VerificationError(f"its text {instrument.content} is missing", where=f"instrument {iid}")
         where = f"instrument {iid} (event {instrument.seq})"
         check_blob(instrument.content, *stored, where=where)
-        source = state.versions.get(instrument.sources[0])
-        agreed = None if source is None else st.blob(conn, source.content)
-        if agreed is None:
-            raise VerificationError(f"the text of its source {instrument.sources[0]} is missing", where=where)
+        texts = []
+        for vid in instrument.sources:
+            source = state.versions.get(vid)
+            found = None if source is None else st.blob(conn, source.content)
+            if found is None:
+                raise VerificationError(f"the text of its source {vid} is missing", where=where)
+            texts.append(found[1])
         try:
             check_agreed_text(
                 stored[1],
-                agreed[1],
+                texts[0],
                 instrument=iid,
                 kind=instrument.kind,
                 sources=instrument.sources,
                 parties=instrument.parties,
+                other_notes=texts[1:],
             )
         except InvalidInput as exc:
             raise VerificationError(exc.message, where=where) from exc

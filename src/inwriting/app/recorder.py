@@ -15,7 +15,8 @@ from sqlalchemy import bindparam, select
 from inwriting.app.context import App, format_time
 from inwriting.domain import events as ev
 from inwriting.domain.events import Actor, Event, EventType, PartyId
-from inwriting.domain.fold import Refs, process_of, references
+from inwriting.domain.fold import process_of, references
+from inwriting.domain.model import State
 from inwriting.errors import InvalidInput, NotFound, RecordError
 from inwriting.record.blob import blob_hash
 from inwriting.record.envelope import SignedEvent, hash_ref
@@ -104,6 +105,7 @@ def append_signed(writer: LogWriter, signed: SignedEvent, *, signed_by: SigningK
     _require_texts(writer, signed.event)
     before = writer.load(references(signed.event))
     after = check_signed(before, writer.head, signed, signed_by=signed_by.public if signed_by else None)
+    _check_agreed_text(writer, signed.event, after)
     writer.append(signed, before, after, process_of(after, signed.event))
     event = signed.event
     return Recorded(event.seq, event.id, event.type, event.time, hash_ref(signed.leaf_hash))
@@ -115,38 +117,43 @@ _NAMES_A_TEXT = frozenset({ev.VERSION_CREATED, ev.ANSWER_GIVEN, ev.INSTRUMENT_CR
 def _require_texts(writer: LogWriter, event: Event) -> None:
     """An event that names a text by hash is refused unless the text is stored with it: otherwise
     the log would hold a commitment to words nobody can read, and `log verify` would fail for good.
-    An instrument's text must moreover be its source version's, point for point."""
+    """
     content = event.body.get("content")
     where = f"event {event.seq} ({event.type})"
     if event.type in _NAMES_A_TEXT and isinstance(content, str) and not writer.has_blob(content):
         raise RecordError(
             f"the text it names ({content}) is not stored; submit the text with the event", where=where
         )
-    if event.type == ev.INSTRUMENT_CREATED and isinstance(content, str):
-        body = event.body
-        sources = body.get("sources")
-        if not isinstance(sources, list) or not sources or not all(isinstance(s, str) for s in sources):
-            return  # the rules refuse it, saying why
-        version = writer.load(Refs(versions=frozenset({sources[0]}))).versions.get(sources[0])
-        text, source = (
-            st.blob(writer.conn, content),
-            None if version is None else st.blob(writer.conn, version.content),
+
+
+def _check_agreed_text(writer: LogWriter, event: Event, after: State) -> None:
+    """An instrument the rules have accepted must carry its source version's text, point for point
+    (and an exchange of notes, two notes with the same points). Checked only once the rules have
+    found that the actor may see the versions, so that no answer here tells anything of a text."""
+    if event.type != ev.INSTRUMENT_CREATED:
+        return
+    instrument = after.instruments[str(event.body.get("instrument"))]
+    where = f"event {event.seq} ({event.type})"
+    stored = st.blob(writer.conn, instrument.content)
+    sources = []
+    for vid in instrument.sources:
+        found = st.blob(writer.conn, after.versions[vid].content)
+        if stored is None or found is None:
+            raise RecordError(f"the texts of {instrument.id} or of {vid} are not stored", where=where)
+        sources.append(found[1])
+    assert stored is not None
+    try:
+        check_agreed_text(
+            stored[1],
+            sources[0],
+            instrument=instrument.id,
+            kind=instrument.kind,
+            sources=instrument.sources,
+            parties=instrument.parties,
+            other_notes=sources[1:],
         )
-        if text is None or source is None:
-            return  # no such version: the rules refuse it as not found
-        try:
-            check_agreed_text(
-                text[1],
-                source[1],
-                instrument=str(body.get("instrument")),
-                kind=str(body.get("kind")),
-                sources=sources,
-                parties=[str(p) for p in body.get("parties", [])]
-                if isinstance(body.get("parties"), list)
-                else [],
-            )
-        except InvalidInput as exc:
-            raise RecordError(exc.message, where=where) from exc
+    except InvalidInput as exc:
+        raise RecordError(exc.message, where=where) from exc
 
 
 def record(

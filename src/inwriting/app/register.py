@@ -75,7 +75,7 @@ def record_commitment(
     if meeting is not None:
         source_kind = "meeting"
     with app.store.write() as writer:
-        cid = _next_id(writer.conn, t.commitments.c.id, f"{party}/commitment/")
+        cid = _next_id(writer.conn, t.commitments.c.id, f"{_actor(as_party)}/commitment/")
         if track is None and meeting is not None:
             track = meeting.rsplit("/", 1)[0]
         body = {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -460,6 +461,7 @@ def instrument_verify(
     if data.startswith(b"%PDF"):
         from inwriting.exporters.instrument_pdf import read_pdf_proof  # WeasyPrint not needed to read
 
+        logging.getLogger("pypdf").setLevel(logging.CRITICAL)  # a damaged file gets our one error line
         proof = read_pdf_proof(data)
     else:
         proof = inst.load_proof(data)
@@ -507,6 +509,10 @@ def notes_exchange(
         bool,
         typer.Option("--in-force/--not-in-force", help="In force on the reply's date once both have signed."),
     ] = True,
+    delegate: Annotated[
+        str | None,
+        typer.Option("--delegate", metavar="ID", help="Who records it for --as (default: its signatory)."),
+    ] = None,
     db: DbOption = None,
     keystore: KeystoreOption = None,
     as_json: JsonOption = False,
@@ -532,6 +538,7 @@ def notes_exchange(
                 instrument=instrument_id,
                 title=title,
                 enter_into_force=in_force,
+                delegate=delegate,
             )
         except NotesDiffer as exc:
             if as_json:

@@ -14,7 +14,7 @@ from dataclasses import replace
 from datetime import date
 
 from inwriting.domain import events as ev
-from inwriting.domain.access import ALL, reaches, sees_commitment, sees_version
+from inwriting.domain.access import ALL, reaches, sees_claim, sees_commitment, sees_version
 from inwriting.domain.events import Event, PartyId
 from inwriting.domain.model import State
 from inwriting.domain.register import (
@@ -111,7 +111,8 @@ def _track(state: State, event: Event) -> str | None:
 
 def _commitment_recorded(state: State, event: Event) -> State:
     obligor = _party(state, _str(event, "obligor"), what="obligor")
-    cid = _new_id(state.commitments, event, "commitment", f"{obligor}/commitment/")
+    # numbered per recorder: an id must tell nothing of what others recorded
+    cid = _new_id(state.commitments, event, "commitment", f"{event.actor.party}/commitment/")
     beneficiaries = tuple(_party(state, p, what="beneficiary") for p in _strs(event, "beneficiaries"))
     if not beneficiaries:
         raise InvalidInput("a commitment is made toward at least one other party (a beneficiary)")
@@ -123,6 +124,11 @@ def _commitment_recorded(state: State, event: Event) -> State:
     form = _str(event, "form")
     if form not in FORMS:
         raise InvalidInput(f"form must be one of {', '.join(FORMS)}; got {form!r}")
+    if form in ("signed", "binding") and event.actor.party not in (obligor, ev.OPERATOR):
+        raise Refused(
+            f"only {obligor} (or the operator) records a {form} commitment of {obligor}; another party"
+            " records what it heard or read (spoken or written)"
+        )
     source_kind = _str(event, "source_kind")
     if source_kind not in SOURCE_KINDS or source_kind == "instrument":
         kinds = ", ".join(k for k in SOURCE_KINDS if k != "instrument")
@@ -184,7 +190,7 @@ def _commitment(state: State, event: Event) -> Commitment:
 def _commitment_declined(state: State, event: Event) -> State:
     commitment = _commitment(state, event)
     party = event.actor.party
-    if not any(reaches(state, b, party) for b in commitment.beneficiaries):
+    if party not in commitment.beneficiaries:
         raise Refused(
             f"only a party the offer was made to ({', '.join(commitment.beneficiaries)}) declines it"
         )
@@ -220,6 +226,7 @@ def _commitment_withdrawn(state: State, event: Event) -> State:
 
 
 def _statement_recorded(state: State, event: Event) -> State:
+    track = _track(state, event)
     party = _party(state, _str(event, "party"), what="party")
     sid = _new_id(state.statements, event, "statement", f"{party}/statement/")
     points = []
@@ -244,6 +251,7 @@ def _statement_recorded(state: State, event: Event) -> State:
         tuple(points),
         event.actor.party,
         event.seq,
+        track,
     )
     if not statement.quote or not statement.speaker or not statement.source:
         raise InvalidInput("a statement needs its speaker, its source and the quote")
@@ -259,6 +267,8 @@ def _claim_filed(state: State, event: Event) -> State:
     if commitment.state == "declined offer":
         raise Refused(f"{commitment.id} was an offer that was declined; nothing was undertaken")
     when = _when(event)
+    if not not_before(when, commitment.date):
+        raise InvalidInput(f"the claim ({when}) cannot predate the commitment ({commitment.date})")
     text = check_text(_str(event, "text"), what="claim", multiline=True, max_len=20_000)
     evidence = tuple(check_text(e, what="evidence", max_len=2000) for e in _strs(event, "evidence"))
     if not text or not evidence or not all(evidence):
@@ -270,9 +280,12 @@ def _claim_filed(state: State, event: Event) -> State:
 def _claim(state: State, event: Event) -> Claim:
     cid = _str(event, "claim")
     claim = state.claims.get(cid)
-    if claim is None or claim.commitment != event.body.get("commitment"):
-        raise NotFound(f"claim {cid} does not exist")
-    _commitment(state, event)  # NotFound unless the actor may see it
+    if (
+        claim is None
+        or claim.commitment != event.body.get("commitment")
+        or not sees_claim(state, event.actor.party, claim)
+    ):
+        raise NotFound(f"claim {cid} does not exist")  # the same words, whatever is wrong
     if claim.status == "withdrawn":
         raise Conflict(f"claim {cid} was withdrawn")
     return claim
@@ -287,6 +300,8 @@ def _claim_act(kind: str, values: tuple[str, ...]) -> Callable[[State, Event], S
             raise Refused(f"only {commitment.obligor}, the party said to have broken it, answers {claim.id}")
         if kind == "withdraw" and party != claim.by:
             raise Refused(f"only {claim.by}, who filed {claim.id}, withdraws it")
+        if kind == "finding" and party == commitment.obligor:
+            raise Refused(f"{party} is said to have broken it: it answers {claim.id}; others assess it")
         value = "withdrawn" if kind == "withdraw" else _str(event, kind)
         if value not in values:
             raise InvalidInput(f"{kind} must be one of {', '.join(values)}; got {value!r}")

@@ -180,8 +180,18 @@ def _with(state: State, instrument: Instrument, act: InstrumentAct) -> State:
     return replace(state, instruments=state.instruments.set(done.id, done))
 
 
+def _exact(event: Event, name: str, *, what: str, max_len: int) -> str:
+    """A signed field taken exactly as signed: already normalised (NFC, no stray spaces), or refused,
+    since a signature over other bytes than the record keeps could never be checked from it."""
+    value = _str(event, name)
+    checked = check_text(value, what=what, max_len=max_len)
+    if checked != value or not checked:
+        raise InvalidInput(f"{what} {value!r} must be given in normal form (Unicode NFC, trimmed), not empty")
+    return value
+
+
 def _signatory(event: Event) -> str:
-    return check_text(_str(event, "signatory"), what="signatory", max_len=300)
+    return _exact(event, "signatory", what="signatory", max_len=300)
 
 
 def _initialled(state: State, event: Event) -> State:
@@ -210,11 +220,14 @@ def _signed(state: State, event: Event) -> State:
     signature = _str(event, "signature")
     if not _SIGNATURE.match(signature):
         raise InvalidInput("signature must be the base64 of 64 bytes")
-    place = check_text(_str(event, "place"), what="place", max_len=200)
+    place = _exact(event, "place", what="place", max_len=200)
     act = InstrumentAct(
         "sign", party, day, event.seq, _signatory(event), place, key_id=key_id, signature=signature
     )
-    return _with(state, instrument, act)
+    state = _with(state, instrument, act)
+    if not instrument.ratification and instrument.in_force is not None:  # bound today, after entry into force
+        state = _commit(state, state.instruments[instrument.id], (party,), day, event)
+    return state
 
 
 def _ratified(state: State, event: Event) -> State:
@@ -247,6 +260,12 @@ def _reserved(state: State, event: Event) -> State:
         raise Refused(
             f"{party} makes reservations when it signs or ratifies; it has not signed {instrument.id}"
         )
+    since = instrument.bound_since(party)
+    if since is not None and day > since:
+        raise Refused(
+            f"{party} has been bound by {instrument.id} since {since}; reservations are made by then"
+            " (at signature or ratification)"
+        )
     text = check_text(_str(event, "text"), what="reservation", multiline=True, max_len=20_000)
     return _with(state, instrument, InstrumentAct(kind, party, day, event.seq, point=point, text=text))
 
@@ -255,11 +274,12 @@ def _entered_into_force(state: State, event: Event) -> State:
     instrument, _, day = _load(state, event)
     if instrument.in_force is not None:
         raise Conflict(f"{instrument.id} entered into force on {instrument.in_force}")
-    bound = sorted(
+    consents = sorted(
         (since, p)
         for p in instrument.parties
-        if (since := instrument.bound_since(p)) is not None and since <= day
+        if (since := instrument.bound_since(p)) is not None and instrument.withdrawn(p) is None
     )
+    bound = [(since, p) for since, p in consents if since <= day]
     if len(bound) < instrument.required:
         needed = "ratifications" if instrument.ratification else "signatures"
         have = ", ".join(f"{p} {since}" for since, p in bound) or "none"
@@ -270,7 +290,9 @@ def _entered_into_force(state: State, event: Event) -> State:
     state = _with(state, instrument, InstrumentAct("enter-into-force", event.actor.party, day, event.seq))
     instrument = replace(state.instruments[instrument.id], in_force=day)
     state = replace(state, instruments=state.instruments.set(instrument.id, instrument))
-    return _commit(state, instrument, tuple(p for _, p in bound), day, event)
+    for since, party in consents:  # a party bound later than `day` (recorded before) from its own day
+        state = _commit(state, instrument, (party,), max(day, since), event)
+    return state
 
 
 def _suspended(state: State, event: Event) -> State:

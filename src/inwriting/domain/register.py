@@ -254,3 +254,4 @@ class Statement:
     points: tuple[str, ...]  # "VERSION#eid" of the points it concerns
     by: PartyId
     seq: int
+    track: str | None = None

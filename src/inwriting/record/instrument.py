@@ -384,17 +384,33 @@ def check_event_signature(body: Any, public_key: str, *, where: str) -> None:
 
 
 def check_agreed_text(
-    text: bytes, source: bytes, *, instrument: str, kind: str, sources: Sequence[str], parties: Sequence[str]
+    text: bytes,
+    source: bytes,
+    *,
+    instrument: str,
+    kind: str,
+    sources: Sequence[str],
+    parties: Sequence[str],
+    other_notes: Sequence[bytes] = (),
 ) -> None:
     """Raise InvalidInput unless `text` is the canonical text of `instrument` made from the source
-    version's stored text `source` (its points, word for word; the title is the instrument's own)."""
+    version's stored text `source` (its points, word for word; the title is the instrument's own),
+    and every other note of an exchange (`other_notes`, stored texts) has the same points."""
     from dataclasses import replace
 
     from inwriting.domain.documents import draft_from_json
+    from inwriting.domain.notes import compare_notes
     from inwriting.record.canonical import parse
 
     stored = read_text(text)
     draft = draft_from_json(parse(source, what="the source version's text"))
+    for vid, other in zip(sources[1:], other_notes, strict=True):
+        comparison = compare_notes(draft, draft_from_json(parse(other, what=f"the text of {vid}")))
+        if not comparison.same:
+            raise InvalidInput(
+                f"the notes of exchange {instrument} differ: "
+                + "; ".join(d.summary for d in comparison.differences[:3])
+            )
     expected = instrument_text(
         instrument=instrument,
         kind=kind,

@@ -119,10 +119,11 @@ def parse_text_line(line: bytes) -> TextBlob:
     return TextBlob(seq, text, raw_salt, raw)
 
 
-def check_text(blob: TextBlob, signed: SignedEvent | None) -> str:
+def check_text(blob: TextBlob, signed: SignedEvent | None, *, defer_instruments: bool = False) -> str:
     """The text is the one `signed` (the event right before it) names, and hashes to what it signed;
-    returns the hash of the text as carried. An instrument's text that does not is not refused here:
-    its signatures are checked over the text as carried, so that each of them is reported."""
+    returns the hash of the text as carried. With `defer_instruments` (a bundle's own pass), an
+    instrument's text that does not is let through here: its signatures are then checked over the
+    text as carried, and the bundle fails naming each of them."""
     if signed is None:
         raise LineError(f"text {blob.text}: it must directly follow the line of event {blob.seq}, its signer")
     if signed.event.seq != blob.seq:
@@ -132,7 +133,7 @@ def check_text(blob: TextBlob, signed: SignedEvent | None) -> str:
         raise LineError(f"text {blob.text}: event {event.seq} ({event.type}) does not record that text")
     digest = event.body.get("content")
     computed = blob_hash(blob.salt, blob.content)
-    if computed != digest and event.type != ev.INSTRUMENT_CREATED:
+    if computed != digest and not (defer_instruments and event.type == ev.INSTRUMENT_CREATED):
         raise LineError(
             f"text {blob.text}: it does not hash to {digest}, the content event {event.seq} signed"
         )
@@ -187,7 +188,7 @@ def check_batch(first_line: int, first_seq: int, lines: list[bytes], keys: dict[
         number = first_line + offset
         try:
             if is_text_line(line):
-                computed = check_text(parse_text_line(line), last)
+                computed = check_text(parse_text_line(line), last, defer_instruments=True)
                 result.texts += 1
                 if last is not None and last.event.type == ev.INSTRUMENT_CREATED:
                     iid, content, _ = result.instruments[-1]

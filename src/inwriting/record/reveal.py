@@ -185,7 +185,7 @@ def check_reveal(reveal: Reveal, bundle: CheckedBundle) -> RevealReport:
     title = event.body.get("title")
     return RevealReport(
         reveal.text,
-        "version" if event.type == ev.VERSION_CREATED else "answer",
+        {ev.VERSION_CREATED: "version", ev.INSTRUMENT_CREATED: "instrument"}.get(event.type, "answer"),
         event.actor.party,
         event.seq,
         event.time,

@@ -132,6 +132,7 @@ def statement_row(s: Statement) -> Row:
         "quote": s.quote,
         "points": list(s.points),
         "by": s.by,
+        "track": s.track,
     }
     return {"id": s.id, "party": s.party, "seq": s.seq, "data": _dump(data)}
 
@@ -149,6 +150,7 @@ def statement_of(row: Any) -> Statement:
         tuple(d["points"]),
         PartyId(d["by"]),
         row.seq,
+        d.get("track"),
     )
 
 
