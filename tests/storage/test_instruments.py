@@ -143,10 +143,17 @@ def test_lifecycle_refusals_are_clear_and_leave_nothing(talks: App) -> None:
 
 
 def test_withdrawal_ends_the_partys_commitments_from_that_day(talks: App) -> None:
+    neg.handover(talks, "t@v1", to=["DE"], point_by_point=False, date="2022-01-05")
     iid, _ = instruments.create(
-        talks, version="t@v1", kind="agreement", as_party="RU", ratification=False, date="2022-01-10"
+        talks,
+        version="t@v1",
+        kind="agreement",
+        as_party="RU",
+        parties=["RU", "US", "DE"],
+        ratification=False,
+        date="2022-01-10",
     )
-    for party, who in (("RU", "ryabkov"), ("US", "donfried")):
+    for party, who in (("RU", "ryabkov"), ("US", "donfried"), ("DE", "scholz")):
         instruments.sign(talks, iid, as_party=party, delegate=who, place="Geneva", date="2022-01-12")
     with pytest.raises(Refused, match="needs no ratification"):
         instruments.ratify(talks, iid, as_party="RU")
@@ -159,15 +166,22 @@ def test_withdrawal_ends_the_partys_commitments_from_that_day(talks: App) -> Non
     instruments.withdraw(talks, iid, as_party="RU", reason="Security situation changed", date="2022-02-24")
     views = reg.commitments(talks)
     ru = [v for v in views if v.commitment.obligor == "RU"]
-    us = [v for v in views if v.commitment.obligor == "US"]
+    others = [v for v in views if v.commitment.obligor != "RU"]
     assert ru and {v.status for v in ru} == {"withdrawn"}
     assert {v.commitment.ended[0] for v in ru if v.commitment.ended} == {"2022-02-24"}
-    assert {v.status for v in us} == {"in effect"}
-    assert instruments.show(talks, iid).rows[0].status == "withdrawn"
+    assert others and {v.status for v in others} == {"in effect"}  # US and DE remain bound to each other
+    view = instruments.show(talks, iid)
+    assert (view.instrument.status, view.rows[0].status) == ("in force", "withdrawn")
     with pytest.raises(Refused, match="withdrew from"):
         instruments.reserve(talks, iid, as_party="RU", point="art_1", text="late")
     with pytest.raises(Refused, match="withdraw from the instrument instead"):
         reg.withdraw(talks, ru[0].commitment.id, as_party="RU", reason="x")
+    # with two parties left, one more withdrawal terminates it: the last party's commitments end too
+    instruments.withdraw(talks, iid, as_party="US", reason="No longer useful", date="2022-02-25")
+    assert instruments.show(talks, iid).instrument.status == "terminated"
+    de = [v for v in reg.commitments(talks) if v.commitment.obligor == "DE"]
+    assert {v.status for v in de} == {"withdrawn"}
+    assert {v.commitment.ended[1] for v in de if v.commitment.ended} == {f"{iid} terminated when US withdrew"}
 
 
 def _signed_treaty(app: App) -> str:
@@ -415,9 +429,10 @@ def test_offers_statements_and_claims_keep_not_yet_assessed_apart(talks: App) ->
     assert reg.commitment(talks, spoken, viewer="RU").status == "disputed"
     with pytest.raises(Refused, match="it answers RU/claim/1; others assess it"):
         reg.assess_claim(talks, claim, as_party="US", finding="kept")
-    reg.assess_claim(talks, claim, as_party="RU", finding="broken")
-    reg.assess_claim(talks, claim, as_party="DE", finding="kept")
-    assert [c.status for c in reg.claims(talks, viewer="US")] == ["disputed"]
+    reg.assess_claim(talks, claim, as_party="RU", finding="broken")  # the claimant restates its claim
+    assert [c.status for c in reg.claims(talks, viewer="US")] == ["disputed"]  # the obligor denied it
+    reg.assess_claim(talks, claim, as_party="DE", finding="kept")  # a third party's finding decides
+    assert [c.status for c in reg.claims(talks, viewer="US")] == ["kept"]
     with pytest.raises(Refused, match="only US"):
         reg.answer_claim(talks, claim, as_party="RU", answer="admit")
     second, _ = reg.file_claim(talks, spoken, as_party="RU", text="Again.", evidence=["satellite images"])

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from inwriting.app import instruments
 from inwriting.app.instruments import InstrumentView, NotesDiffer
@@ -29,7 +30,7 @@ from inwriting.cli.common import (
 )
 from inwriting.cli.negotiation import DateOption, DelegateOption
 from inwriting.domain.register import INSTRUMENT_KINDS
-from inwriting.errors import InvalidInput
+from inwriting.errors import InvalidInput, VerificationError
 from inwriting.record import instrument as inst
 
 instrument_app = typer.Typer(
@@ -453,6 +454,8 @@ def instrument_verify(
 ) -> None:
     """Check an instrument's signatures offline (no server, no network): the text must hash to what
     every party signed, and every signature must verify with the key it names."""
+    if path.is_dir():
+        raise InvalidInput(f"{path} is a directory, not an instrument PDF or proof")
     if not path.is_file():
         raise InvalidInput(f"no file at {path}")
     if path.stat().st_size > inst.MAX_PROOF:
@@ -466,11 +469,22 @@ def instrument_verify(
     else:
         proof = inst.load_proof(data)
     report = inst.check_proof(proof)
-    if as_json:
-        emit_json({"ok": report.ok, **report.to_json()})
-        if not report.ok:
-            raise typer.Exit(1)
+    if as_json and report.ok:
+        emit_json({"ok": True, **report.to_json()})
         return
+    if as_json:
+        try:
+            inst.verify_proof(proof)
+        except VerificationError as exc:
+            emit_json(
+                {
+                    "ok": False,
+                    "error": exc.to_dict(),
+                    **{k: v for k, v in report.to_json().items() if k != "ok"},
+                }
+            )
+            err.print(Text.assemble(("error:", "bold red"), " ", str(exc)), highlight=False)
+            raise typer.Exit(1) from None
     table = Table("party", "signatory", "date", "key", "signature")
     for s in report.signatures:
         table.add_row(
@@ -540,12 +554,19 @@ def notes_exchange(
                 enter_into_force=in_force,
                 delegate=delegate,
             )
-        except NotesDiffer as exc:
+        except NotesDiffer as exc:  # one error line, then every difference; one JSON document
             if as_json:
                 emit_json({"ok": False, "error": exc.to_dict(), "comparison": exc.comparison.to_json()})
+            count = len(exc.comparison.differences)
+            err.print(
+                Text.assemble(
+                    ("error:", "bold red"), f" the notes {note_a} and {note_b} differ on {count} point(s):"
+                ),
+                highlight=False,
+            )
             for d in exc.comparison.differences:
                 err.print(f"  {d.summary}", highlight=False, markup=False)
-            raise
+            raise typer.Exit(1) from None
     if as_json:
         emit_json({"ok": True, **result.to_json()})
         return

@@ -273,7 +273,7 @@ def _claim_filed(state: State, event: Event) -> State:
     evidence = tuple(check_text(e, what="evidence", max_len=2000) for e in _strs(event, "evidence"))
     if not text or not evidence or not all(evidence):
         raise InvalidInput("a claim says what was broken and gives its evidence (at least one item)")
-    claim = Claim(cid, commitment.id, party, when, text, evidence, event.seq)
+    claim = Claim(cid, commitment.id, party, when, text, evidence, event.seq, obligor=commitment.obligor)
     return replace(state, claims=state.claims.set(cid, claim))
 
 

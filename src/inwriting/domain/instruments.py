@@ -320,9 +320,16 @@ def _withdrawn(state: State, event: Event) -> State:
     reason = check_text(_str(event, "reason"), what="reason", multiline=True, max_len=5000)
     state = _with(state, instrument, InstrumentAct("withdraw", party, day, event.seq, text=reason))
     why = f"{party} withdrew from {instrument.id}"
-    return _update_commitments(
+    state = _update_commitments(
         state, instrument.id, party, lambda c: c if c.ended else replace(c, ended=(day, why, event.seq))
     )
+    remaining = [p for p in instrument.parties if p != party and instrument.withdrawn(p) is None]
+    if len(remaining) == 1:  # one party left: the instrument is terminated, its commitments too
+        ended = (day, f"{instrument.id} terminated when {party} withdrew", event.seq)
+        state = _update_commitments(
+            state, instrument.id, remaining[0], lambda c: c if c.ended else replace(c, ended=ended)
+        )
+    return state
 
 
 def _update_commitments(

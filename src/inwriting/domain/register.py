@@ -120,9 +120,9 @@ class Instrument:
     @property
     def status(self) -> str:
         """The instrument's overall status, in the words of a treaty depositary."""
+        if sum(1 for p in self.parties if self.withdrawn(p) is None) < 2:
+            return "terminated"  # a bilateral instrument ends when either party withdraws
         if self.in_force is not None:
-            if all(self.withdrawn(p) is not None for p in self.parties):
-                return "terminated"
             return "in force"
         signed = sum(1 for p in self.parties if self.act_of(p, "sign"))
         if signed == len(self.parties):
@@ -212,18 +212,24 @@ class Claim:
     evidence: tuple[str, ...]
     seq: int
     acts: tuple[ClaimAct, ...] = ()
+    obligor: str = ""  # who is said to have broken it (the commitment's obligor)
 
     @property
     def status(self) -> str:
-        """ "not yet assessed" until someone answers or assesses it (never mistaken for "no action");
-        parties' findings decide when they agree, and "disputed" when they differ or the obligor
-        denies."""
+        """ "not yet assessed" until someone answers or assesses it (never mistaken for "no action").
+
+        Findings by third parties decide when they agree ("disputed" when they differ); without them,
+        a claimant that finds it kept (or needing no action) concedes, and otherwise the obligor's
+        answer decides: admitted, it is broken; denied, disputed."""
         if any(a.kind == "withdraw" for a in self.acts):
             return "withdrawn"
         findings = {a.party: a.value for a in self.acts if a.kind == "finding"}
-        if findings:
-            values = set(findings.values())
-            return values.pop().replace("-", " ") if len(values) == 1 else "disputed"
+        third = {v for p, v in findings.items() if p not in (self.by, self.obligor)}
+        if third:
+            return third.pop().replace("-", " ") if len(third) == 1 else "disputed"
+        own = findings.get(self.by)
+        if own in ("kept", "no-action"):
+            return own.replace("-", " ")
         answers = [a.value for a in self.acts if a.kind == "answer"]
         if answers:
             return {"admit": "broken", "deny": "disputed"}.get(answers[-1], "not yet assessed")

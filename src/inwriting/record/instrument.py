@@ -247,10 +247,14 @@ def load_proof(data: bytes) -> Proof:
     """Parse a proof file, refusing anything not shaped like one."""
     if len(data) > MAX_PROOF:
         raise InvalidInput(f"an instrument proof is at most {MAX_PROOF} bytes")
+    if not data.strip():
+        raise InvalidInput("the file is empty: not an instrument proof")
     try:
         obj = json.loads(data)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InvalidInput(f"not an instrument proof: {exc}") from exc
+    except UnicodeDecodeError:
+        raise InvalidInput("not an instrument proof: the file is not UTF-8 text (JSON)") from None
+    except json.JSONDecodeError as exc:
+        raise InvalidInput(f"not an instrument proof: not JSON ({exc.msg} at line {exc.lineno})") from None
     if not isinstance(obj, dict) or obj.get("format") != PROOF_FORMAT:
         raise InvalidInput(f"not an instrument proof (format {PROOF_FORMAT})")
     try:

@@ -160,6 +160,7 @@ def claim_row(c: Claim) -> Row:
         "date": c.date,
         "text": c.text,
         "evidence": list(c.evidence),
+        "obligor": c.obligor,
         "acts": [[a.kind, a.value, a.party, a.date, a.text, a.seq] for a in c.acts],
     }
     return {"id": c.id, "commitment": c.commitment, "seq": c.seq, "data": _dump(data)}
@@ -179,4 +180,5 @@ def claim_of(row: Any) -> Claim:
             ClaimAct(kind, value, PartyId(party), day, text, seq)
             for kind, value, party, day, text, seq in d["acts"]
         ),
+        PartyId(d["obligor"]),
     )
