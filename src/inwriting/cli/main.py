@@ -8,7 +8,7 @@ import typer
 
 from inwriting import __version__
 from inwriting.app import setup
-from inwriting.cli import logcmds, negotiation, redline
+from inwriting.cli import logcmds, negotiation, redline, serve
 from inwriting.cli.accounts import account_app
 from inwriting.cli.common import DbOption, JsonOption, KeystoreOption, emit_json, reports_errors, say
 from inwriting.cli.disclosure import delegate_app, disclosure_app, publish
@@ -54,6 +54,7 @@ app.command("export")(reports_errors(logcmds.export))
 app.command("verify")(reports_errors(logcmds.verify))
 app.command("reveal")(reports_errors(logcmds.reveal))
 app.command("rebuild")(reports_errors(logcmds.log_rebuild))
+app.command("serve")(serve.serve)
 
 
 def _version(value: bool) -> None:

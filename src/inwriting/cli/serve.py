@@ -1,0 +1,43 @@
+"""`inwriting serve`: the web application and JSON API (uvicorn + FastAPI) on one database."""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import Annotated
+
+import typer
+
+from inwriting.cli.common import DbOption, KeystoreOption, open_app, reports_errors, say
+from inwriting.errors import InvalidInput
+
+
+@reports_errors
+def serve(
+    host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", min=1, max=65535, help="Port to listen on.")] = 8000,
+    db: DbOption = None,
+    keystore: KeystoreOption = None,
+    as_json: Annotated[bool, typer.Option("--json", hidden=True)] = False,
+) -> None:
+    """Serve the web pages at / and the JSON API at /api/v1 (OpenAPI: /api/v1/openapi.json)."""
+    import uvicorn
+
+    from inwriting.web.app import create_app
+
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError as exc:
+        raise InvalidInput(f"--host {host!r} is not an IP address") from exc
+    app = open_app(db, keystore)
+    shown = f"[{host}]" if address.version == 6 else host
+    say(f"inwriting on http://{shown}:{port}/ (API: /api/v1, OpenAPI: /api/v1/openapi.json); Ctrl-C stops it")
+    if not address.is_loopback:
+        say(
+            "listening beyond this machine: put TLS in front of it (a reverse proxy)",
+            label="note",
+            style="yellow",
+        )
+    try:
+        uvicorn.run(create_app(app), host=host, port=port, log_level="warning", access_log=False)
+    finally:
+        app.close()

@@ -1,0 +1,7 @@
+"""Server-rendered pages (Jinja2), one router."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter()
