@@ -118,6 +118,7 @@ def run(directory: Path, corpus: Path = CORPUS) -> None:
                 f"  {party}'s bundle {mine}: {checked.events} events and {checked.texts} texts it may see,"
                 f" {checked.hidden} events as leaf hashes only, verified offline"
             )
+        logins = _logins(app, directory)
         notes_bundle = directory / f"{HISTORY[0]}.US.bundle"
         bundles.export(app, notes_bundle, HISTORY[0], as_party="US")
         checked = verify_bundle(notes_bundle, trusted_log_key=result.log_key)
@@ -152,6 +153,12 @@ def run(directory: Path, corpus: Path = CORPUS) -> None:
     )
     print(f"  .venv/bin/inwriting commitments list --db {db}")
     print(f"  .venv/bin/inwriting statement list --db {db}")
+    print("\nThe web application and its JSON API (/api/v1, OpenAPI at /api/v1/openapi.json):")
+    print(f"  make serve    # or: .venv/bin/inwriting serve --db {db} --keystore {keys}")
+    print("  then open http://127.0.0.1:8000/ and log in as one of these delegates")
+    print(f"  (passwords are random, kept in {directory / 'logins.txt'}):")
+    for party, delegate, password in logins:
+        print(f"    party {party:<5} delegate {delegate:<10} password {password}")
 
 
 DELEGATES = [  # (party, id, name, title, roles): people named in shared/corpus/README.md
@@ -465,6 +472,23 @@ def _offers_of_2018(app: App) -> None:
     for cid in (letter, standing):
         view = reg.commitment(app, cid)
         print(f"  {cid}: {view.commitment.form}, {view.commitment.date}: {view.status}")
+
+
+def _logins(app: App, directory: Path) -> list[tuple[str, str, str]]:
+    """A web login for every demo delegate: random passwords, written (owner-only) beside the record."""
+    import secrets
+
+    from inwriting.app import accounts
+
+    logins = []
+    for party, delegate, *_ in (*DELEGATES, *HISTORY_DELEGATES):
+        password = secrets.token_urlsafe(12)
+        accounts.set_password(app, party, delegate, password)
+        logins.append((party, delegate, password))
+    path = directory / "logins.txt"
+    path.touch(mode=0o600)
+    path.write_text("".join(f"{p}\t{d}\t{w}\n" for p, d, w in logins), encoding="utf-8")
+    return logins
 
 
 def main() -> None:
