@@ -20,7 +20,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import ROOT, fmt, parse_args, print_machine, section
 
-BENCHES = ("verify_rate", "appends", "proofs", "redline", "matrix", "docx_import", "instrument_pdf")
+BENCHES = (
+    "verify_rate",
+    "appends",
+    "proofs",
+    "redline",
+    "matrix",
+    "docx_import",
+    "instrument_pdf",
+    "search",
+    "web_load",
+)
 
 
 def code_version() -> str:

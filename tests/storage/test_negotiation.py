@@ -714,7 +714,7 @@ def test_preconditions_from_setting_to_met(record: App) -> None:
     before = row_counts(record)
     with pytest.raises(Refused, match=re.escape("only the party that set precondition ru-us/pre/1 (RU)")):
         talks.answer_precondition(record, pid, act="waive", as_party="US", date="2022-01-12")
-    with pytest.raises(Refused, match="DE is not a party to track ru-us"):
+    with pytest.raises(NotFound, match=f"precondition {re.escape(pid)} does not exist"):
         talks.answer_precondition(record, pid, act="accept", as_party="DE", date="2022-01-12")
     with pytest.raises(InvalidInput, match="act must be one of"):
         talks.answer_precondition(record, pid, act="ignore", as_party="US", date="2022-01-12")

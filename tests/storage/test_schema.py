@@ -8,11 +8,13 @@ from alembic.runtime.migration import MigrationContext
 from inwriting.app.context import App
 from inwriting.storage import migrate
 from inwriting.storage.schema import metadata
+from inwriting.storage.search import include_name
 
 
 def test_migrated_schema_matches_the_tables_in_code(app: App) -> None:
     with app.store.engine.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn), metadata)
+        context = MigrationContext.configure(conn, opts={"include_name": include_name})
+        diff = compare_metadata(context, metadata)
     assert diff == []
 
 

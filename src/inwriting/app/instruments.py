@@ -6,7 +6,7 @@ that anyone can check offline.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -504,12 +504,14 @@ def exchange(
     title: str | None = None,
     enter_into_force: bool = True,
     delegate: str | None = None,
+    sign_for: Collection[str] | None = None,
 ) -> Exchange:
     """Check that two notes (each by one party) carry the same operative text, point by point; if
     they do, record the exchange as an instrument concluded on the reply's date (`date`): signed for
     each party whose key this keystore holds and, once both have signed, in force that day.
 
-    `as_party` (default: the reply's author) records it, through `delegate` (default: its signatory)."""
+    `as_party` (default: the reply's author) records it, through `delegate` (default: its signatory);
+    `sign_for` limits the signatures made here to those parties (the API signs only for its caller)."""
     day = act_date(app, date, what="date of the reply")
     viewer = None if as_party is None else PartyId(as_party)
     a = read_version(app, note_a, viewer=viewer)
@@ -551,7 +553,7 @@ def exchange(
             )
         )
         for party in authors:
-            if not _holds_key(app, writer, party):
+            if (sign_for is not None and party not in sign_for) or not _holds_key(app, writer, party):
                 continue
             recorded.append(_sign_in(app, writer, iid, party, signatories.get(party), place, day))
             signed.append(party)

@@ -22,6 +22,7 @@ from inwriting.record.envelope import SignedEvent, hash_ref
 from inwriting.record.instrument import check_agreed_text
 from inwriting.record.note import NoteVerifier
 from inwriting.record.verifier import LogVerifier, VerifiedLog
+from inwriting.storage import search as search_index
 from inwriting.storage import store as st
 from inwriting.storage.projections import load_state, replace_all
 
@@ -418,4 +419,5 @@ def rebuild(app: App, progress: Progress | None = None) -> VerifiedLog:
         finally:
             verifier.close()
         replace_all(writer.conn, result.state)
+        search_index.reindex(writer.conn)
     return result

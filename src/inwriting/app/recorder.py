@@ -24,6 +24,7 @@ from inwriting.record.instrument import check_agreed_text
 from inwriting.record.keys import SigningKey
 from inwriting.record.verifier import check_signed
 from inwriting.storage import schema as t
+from inwriting.storage import search as search_index
 from inwriting.storage import store as st
 from inwriting.storage.store import LogWriter
 
@@ -107,6 +108,7 @@ def append_signed(writer: LogWriter, signed: SignedEvent, *, signed_by: SigningK
     after = check_signed(before, writer.head, signed, signed_by=signed_by.public if signed_by else None)
     _check_agreed_text(writer, signed.event, after)
     writer.append(signed, before, after, process_of(after, signed.event))
+    search_index.index_event(writer.conn, signed.event)  # the full-text index, in the same transaction
     event = signed.event
     return Recorded(event.seq, event.id, event.type, event.time, hash_ref(signed.leaf_hash))
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import os
 from typing import Annotated
 
 import typer
@@ -15,6 +16,9 @@ from inwriting.errors import InvalidInput
 def serve(
     host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", min=1, max=65535, help="Port to listen on.")] = 8000,
+    workers: Annotated[
+        int, typer.Option("--workers", min=1, max=64, help="Worker processes (each uses one core).")
+    ] = 1,
     db: DbOption = None,
     keystore: KeystoreOption = None,
     as_json: Annotated[bool, typer.Option("--json", hidden=True)] = False,
@@ -37,6 +41,22 @@ def serve(
             label="note",
             style="yellow",
         )
+    if workers > 1:  # each worker process opens the database itself, from the environment
+        app.close()
+        if db is not None:
+            os.environ["INWRITING_DATABASE_URL"] = db
+        if keystore is not None:
+            os.environ["INWRITING_KEYSTORE"] = str(keystore)
+        uvicorn.run(
+            "inwriting.web.app:create_app_from_env",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_level="warning",
+            access_log=False,
+        )
+        return
     try:
         uvicorn.run(create_app(app), host=host, port=port, log_level="warning", access_log=False)
     finally:

@@ -317,6 +317,11 @@ class Refs:
     meta: bool = False  # the log's origin and key (only the genesis needs them)
 
 
+_TEXT_ID_EVENTS = frozenset(
+    {ev.DISCLOSURE_REQUESTED, ev.DISCLOSURE_ANSWERED, ev.TEXT_PUBLISHED, ev.TEXT_PUBLISHED_ELSEWHERE}
+)
+
+
 def references(event: Event) -> Refs:
     body = event.body
 
@@ -334,7 +339,8 @@ def references(event: Event) -> Refs:
     actor: frozenset[str] = (
         frozenset() if event.actor.party == ev.OPERATOR else frozenset({event.actor.party})
     )
-    text = texts("text")
+    # "text" names a version or answer only in disclosure events; elsewhere it is prose
+    text = texts("text") if event.type in _TEXT_ID_EVENTS else frozenset()
     text_versions = frozenset(t.split("/answer/")[0] for t in text)
     cited = texts("sources") | frozenset(p.partition("#")[0] for p in texts("points"))
     return Refs(

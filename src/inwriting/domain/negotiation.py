@@ -326,8 +326,8 @@ def _precondition_answered(state: State, event: Event) -> State:
     if track.id != pre.track:
         raise InvalidInput(f"precondition {pid} is on track {pre.track}")
     party = event.actor.party
-    if party not in track.parties:
-        raise Refused(f"{party} is not a party to track {track.id}")
+    if party not in track.parties:  # an outsider learns nothing of the track's preconditions
+        raise NotFound(f"precondition {pid} does not exist")
     act = event.body.get("act")
     if act not in PRECONDITION_ACTS:
         raise InvalidInput(f"act must be one of {', '.join(PRECONDITION_ACTS)}; got {act!r}")

@@ -48,3 +48,13 @@ def create_app(app: App) -> FastAPI:
 
     web.include_router(pages)
     return web
+
+
+def create_app_from_env() -> FastAPI:
+    """The application over the database and keystore the environment names (INWRITING_DATABASE_URL,
+    INWRITING_KEYSTORE): what each worker process of `inwriting serve --workers N` builds."""
+    import os
+
+    return create_app(
+        App.open(os.environ.get("INWRITING_DATABASE_URL"), os.environ.get("INWRITING_KEYSTORE"))
+    )

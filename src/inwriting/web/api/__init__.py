@@ -1,7 +1,32 @@
-"""The JSON API's routers, mounted at /api/v1."""
+"""The JSON API's routers, mounted at /api/v1: one module per area, each a thin layer over the use
+cases of `inwriting.app`, always reading as the caller's party and acting as it (never as another)."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter
 
-ROUTERS: list[APIRouter] = []
+from inwriting.web.api import (
+    disclosure,
+    drafts,
+    instruments,
+    me,
+    negotiation,
+    record,
+    register,
+    search,
+    talks,
+)
+
+ROUTERS: list[APIRouter] = [
+    me.router,
+    drafts.router,
+    negotiation.router,
+    talks.router,
+    disclosure.router,
+    instruments.router,
+    register.router,
+    record.router,
+    search.router,
+]
+
+__all__ = ["ROUTERS"]

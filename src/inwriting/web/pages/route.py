@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Coroutine
 from typing import Annotated, Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 from fastapi import Depends, Request
 from fastapi.exceptions import RequestValidationError
@@ -18,7 +18,10 @@ from starlette.responses import RedirectResponse, Response
 
 from inwriting.app.accounts import Principal
 from inwriting.errors import InwritingError, NotFound
-from inwriting.web.auth import MaybePrincipalDep
+from inwriting.web.auth import (
+    MaybePrincipalDep,
+    same_origin,
+)
 from inwriting.web.pages.render import error_page, harden, not_found
 
 log = logging.getLogger("inwriting.web.pages")
@@ -30,26 +33,6 @@ CROSS_SITE = "refused: this form was not sent from a page of this site"
 
 class LoginRequired(Exception):
     """The page needs a signed-in delegate; the route turns this into a redirect to /login."""
-
-
-def _netloc(value: str) -> str:
-    """host[:port], lower-cased, without the scheme's default port."""
-    value = value.strip().lower()
-    for default in (":80", ":443"):
-        if value.endswith(default):
-            return value[: -len(default)]
-    return value
-
-
-def same_origin(request: Request) -> bool:
-    """Whether a POST comes from a page of this host: its Origin, or without one its Referer, must
-    name the host the request was sent to. Neither header (or `Origin: null`) is refused too."""
-    source = request.headers.get("origin") or request.headers.get("referer")
-    host = request.headers.get("host")
-    if not source or not host or source == "null":
-        return False
-    parts = urlsplit(source)
-    return parts.scheme in ("http", "https") and _netloc(parts.netloc) == _netloc(host)
 
 
 def safe_next(target: str | None) -> str:

@@ -148,8 +148,9 @@ def ticks(start: date, end: date) -> list[tuple[date, str]]:
 
 
 def layout(found: Sequence[Item]) -> Layout:
-    """Marks on a shared time axis, a lane per kind; marks of one lane and day side by side, labels
-    above and below in turn so that neighbours do not overprint."""
+    """Marks on a shared time axis, a lane per kind; marks of one lane and day side by side; each label
+    above its mark, or below where that would overprint another, or left to the mark's tooltip (and
+    the list under the drawing) where both would."""
     lanes = tuple((kind, name, TOP + LANE * i + LANE // 2) for i, (kind, name) in enumerate(LANES))
     axis_y = TOP + LANE * len(LANES) + 8
     days = sorted({date.fromisoformat(i.day) for i in found}) or [date.today()]
@@ -164,12 +165,21 @@ def layout(found: Sequence[Item]) -> Layout:
     for kind, _, y in lanes:
         mine = sorted((i for i in found if i.kind == kind), key=lambda i: (i.day, i.seq))
         taken: dict[str, int] = {}
-        for n, item in enumerate(mine):
+        rows: dict[int, list[tuple[float, float]]] = {y - 12: [], y + 20: []}  # label spans, above/below
+        for item in mine:
             nth = taken.get(item.day, 0)
             taken[item.day] = nth + 1
             x = x_of(date.fromisoformat(item.day)) + NUDGE * nth
-            label_y = y - 12 if n % 2 == 0 else y + 20
             anchor = "end" if x > WIDTH - RIGHT - 80 else "start" if x < LEFT + 40 else "middle"
-            marks.append(Mark(item, x, y, label_y, _short(item.label), anchor))
+            label = _short(item.label)
+            width = 6.2 * len(label) + 8  # about 11px text
+            left = {"start": x, "middle": x - width / 2, "end": x - width}[anchor]
+            extent = (left, left + width)
+            free = [r for r, used in rows.items() if all(extent[1] <= a or extent[0] >= b for a, b in used)]
+            if free:  # the first row where the label overprints nothing; else only the mark's tooltip
+                rows[free[0]].append(extent)
+                marks.append(Mark(item, x, y, free[0], label, anchor))
+            else:
+                marks.append(Mark(item, x, y, y - 12, "", anchor))
     axis = tuple(Tick(x_of(d), d.strftime(fmt)) for d, fmt in ticks(start, end))
     return Layout(WIDTH, axis_y + AXIS, axis_y, lanes, tuple(marks), axis, start.isoformat(), end.isoformat())

@@ -41,6 +41,15 @@
     });
     var count = document.getElementById("open-count");
     if (count) count.textContent = String(open);
+    // name the fewest points: a flagged row whose parent is flagged too is named by its parent
+    var labels = rows
+      .filter(function (row) {
+        var parent = byEid[row.dataset.parent];
+        return row.dataset.flagged === "true" && !(parent && parent.dataset.flagged === "true");
+      })
+      .map(function (row) { return row.dataset.label; });
+    var named = document.getElementById("open-labels");
+    if (named) named.textContent = labels.length ? "(" + labels.join(", ") + ")" : "";
   }
   form.addEventListener("change", update);
   update();
