@@ -282,6 +282,7 @@ def test_an_unseen_text_is_not_found_in_the_words_of_a_missing_one(web: TestClie
     missing = web.get("/versions/ghost@v1")
     assert (web.get("/versions/t@v1").status_code, web.get("/versions/t@v1").text) == (404, missing.text)
     assert web.get("/tracks/ru-us").text == web.get("/tracks/ghost").text  # DE takes no part in it
+    assert web.get("/matrix/ru-us").text == web.get("/matrix/ghost").text  # nor is its matrix there
 
 
 def test_cross_site_posts_are_refused(web: TestClient, record: App) -> None:
@@ -398,3 +399,17 @@ def test_acts_on_the_other_pages(web: TestClient, record: App, tmp_path: Path) -
     report = verify_bundle(path)
     assert report.party == "US"
     assert "cp-h" in web.get("/verify").text and 'data-testid="checkpoint-note"' in web.get("/verify").text
+
+
+def test_a_nul_anywhere_is_bad_input_on_both_backends(web: TestClient, record: App) -> None:
+    """PostgreSQL cannot hold a NUL: every page refuses one as bad input before any use case runs,
+    the login form too (no account needed), and nothing is written."""
+    size = log_size(record)
+    refused = post(web, "/login", {"party": "R\x00U", "delegate": "ryabkov", "password": PASSWORD})
+    assert refused.status_code == 400 and "NUL" in refused.text
+    login(web, "RU")
+    for url in ("/versions/a%00b@v1", "/instruments/a%00b", "/matrix/a%00b", "/disclosure?text=a%00b"):
+        assert web.get(url).status_code == 400, url
+    form = {"to": "US", "point_by_point": "yes", "due": "2022-01-01\x00"}
+    assert post(web, "/versions/t@v1/handover", form).status_code == 400
+    assert log_size(record) == size

@@ -7,12 +7,11 @@ from __future__ import annotations
 from typing import Annotated
 from urllib.parse import urlsplit
 
-from fastapi import Depends, Request
+from fastapi import Depends, HTTPException, Request
 
 from inwriting.app import accounts
 from inwriting.app.accounts import Principal, Unauthenticated
 from inwriting.app.context import App
-from inwriting.errors import Refused
 
 SESSION_COOKIE = "inwriting_session"
 
@@ -40,7 +39,7 @@ def api_principal(request: Request, app: AppDep) -> Principal:
     if secret is None:
         secret = request.cookies.get(SESSION_COOKIE)
         if secret and request.method not in ("GET", "HEAD", "OPTIONS") and not same_origin(request):
-            raise Refused("a request with the session cookie must come from this site's own pages")
+            raise HTTPException(403, "a request with the session cookie must come from this site's own pages")
     if not secret:
         raise Unauthenticated("send an API token: Authorization: Bearer <token>")
     return accounts.authenticate_token(app, secret)

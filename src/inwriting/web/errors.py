@@ -68,5 +68,5 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def internal_error(request: Request, exc: Exception) -> JSONResponse:
         # Our bug: log the type and place (never request bodies or credentials), tell nothing more.
-        log.error("internal error on %s %s: %s", request.method, request.url.path, type(exc).__name__)
+        log.error("internal error on %s %s: %s", request.method, ascii(request.url.path), type(exc).__name__)
         return error_response(500, "internal_error", "internal error; it has been logged")

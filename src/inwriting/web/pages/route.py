@@ -64,6 +64,8 @@ class PageRoute(APIRoute):
         async def page(request: Request) -> Response:
             if request.method == "POST" and not same_origin(request):
                 return error_page(request, 403, CROSS_SITE)
+            if await _has_nul(request):  # no id or text of ours holds one; PostgreSQL cannot store it
+                return error_page(request, 400, "the request holds a NUL character, which no text may")
             try:
                 return harden(await handle(request))
             except LoginRequired:
@@ -73,7 +75,7 @@ class PageRoute(APIRoute):
             except InwritingError as exc:
                 if 400 <= exc.http_status < 500:
                     return error_page(request, exc.http_status, str(exc))
-                log.error("%s on %s %s", exc.code, request.method, request.url.path)
+                log.error("%s on %s %s", exc.code, request.method, ascii(request.url.path))
                 return error_page(request, 503, "the service cannot answer just now; try again")
             except RequestValidationError:
                 return error_page(request, 400, "this page was asked for with parameters it does not take")
@@ -81,10 +83,22 @@ class PageRoute(APIRoute):
                 message = exc.detail if isinstance(exc.detail, str) else "refused"
                 return error_page(request, exc.status_code, message)
             except Exception as exc:  # our bug: log its type and place, tell nothing more
-                log.error("internal error on %s %s: %s", request.method, request.url.path, type(exc).__name__)
+                log.error(
+                    "internal error on %s %s: %s", request.method, ascii(request.url.path), type(exc).__name__
+                )
                 return error_page(request, 500, "internal error; it has been logged")
 
         return page
+
+
+async def _has_nul(request: Request) -> bool:
+    """Whether the path, the query or a (urlencoded or multipart text) form field holds a NUL."""
+    if "\x00" in request.url.path or "%00" in request.url.query or "\x00" in request.url.query:
+        return True
+    if request.method != "POST":
+        return False
+    form = await request.form(max_files=1, max_fields=MAX_FIELDS)  # parsed once; handlers reuse it
+    return any(isinstance(value, str) and "\x00" in value for _, value in form.multi_items())
 
 
 def page_router(*, max_body_size: int = MAX_BODY) -> APIRouter:
