@@ -282,7 +282,6 @@ def test_an_unseen_text_is_not_found_in_the_words_of_a_missing_one(web: TestClie
     missing = web.get("/versions/ghost@v1")
     assert (web.get("/versions/t@v1").status_code, web.get("/versions/t@v1").text) == (404, missing.text)
     assert web.get("/tracks/ru-us").text == web.get("/tracks/ghost").text  # DE takes no part in it
-    assert web.get("/matrix/ru-us").text == web.get("/matrix/ghost").text  # nor is its matrix there
 
 
 def test_cross_site_posts_are_refused(web: TestClient, record: App) -> None:
