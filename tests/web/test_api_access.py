@@ -142,7 +142,10 @@ def test_lists_search_log_and_bundle_hold_nothing_of_it(record: Api, tmp_path: P
     assert record.get("DE", "/commitments").json()["commitments"] == []
     assert record.get("DE", "/claims").json()["claims"] == []
     assert record.get("DE", "/matrix/sg").json()["rows"] == []  # DE takes part in sg (NATO, on nrc)
-    assert record.get("DE", "/matrix/ru-us").json()["rows"] == []  # nothing of a track it is not in
+    missing = record.get("DE", "/matrix/ghost")
+    unseen = record.get("DE", "/matrix/ru-us")  # no part in it and nothing to read there: no such track
+    assert (unseen.status_code, unseen.json()["error"]["code"]) == (404, "not_found")
+    assert unseen.json()["error"]["message"] == missing.json()["error"]["message"].replace("ghost", "ru-us")
     assert record.get("DE", "/due").json()["owed"] == []
     for word in SECRET_WORDS:
         assert record.get("DE", "/search", params={"q": word}).json()["hits"] == []

@@ -20,7 +20,7 @@ from inwriting.app.context import App
 from inwriting.app.drafts import VersionView, get_version, read_text, read_version, text_state
 from inwriting.app.recorder import Recorded, record_in
 from inwriting.domain import events as ev
-from inwriting.domain.access import ALL, sees_text
+from inwriting.domain.access import ALL, reaches, sees_text
 from inwriting.domain.completeness import Outline, RecipientStatus, version_status
 from inwriting.domain.documents import DraftText, Point
 from inwriting.domain.events import PartyId
@@ -359,12 +359,22 @@ def matrix(app: App, scope: str, *, members: bool = False, viewer: PartyId | Non
         else:
             raise NotFound(f"no track or process named {scope}")
         versions = _handed_versions(conn, tracks)
+        around = load_state(conn, Refs(tracks=frozenset(tracks))) if viewer is not None else None
     with _cyclic_gc_paused():
         parts = [
             VersionColumns(found.id, found.author, outline, statuses)
             for found, outline, statuses in _statuses(app, versions, members=members, viewer=viewer)
         ]
-        return build_matrix(parts)
+        grid = build_matrix(parts)
+    # a party that takes no part in the scope and reads nothing there learns not even that it exists
+    if (
+        around is not None
+        and viewer is not None
+        and not grid.rows
+        and not any(reaches(around, p, viewer) for track in around.tracks.values() for p in track.parties)
+    ):
+        raise NotFound(f"no track or process named {scope}")
+    return grid
 
 
 _GC_LOCK = threading.Lock()
