@@ -299,14 +299,23 @@ def test_prose_answer(c: Cli) -> None:
     message = act(c, "answer", T, "--as", "US", "--prose", str(letter), "--date", "2022-01-18")
     assert message.splitlines() == [
         f"t@v1/answer/US/1: answer in prose recorded (event {size}); it answers no point",
-        "note: until its paragraphs are matched to points",
+        "note: until its paragraphs are matched to points: inwriting align t@v1/answer/US/1, then align confirm",
     ]
     [us] = c.ok_json("status", T)["recipients"]
     assert (us["state"], us["answered_points"], us["overdue"], us["late"]) == ("prose", 0, False, False)
     assert us["answers"] == [
-        {"answer": "t@v1/answer/US/1", "party": "US", "date": "2022-01-18", "form": "prose"}
+        {
+            "answer": "t@v1/answer/US/1",
+            "party": "US",
+            "date": "2022-01-18",
+            "form": "prose",
+            "reading": "answered in prose, not confirmed",
+            "confirmed_paragraphs": 0,
+            "paragraphs": None,
+            "confirmed_by": [],
+        }
     ]
-    assert "0/18 (prose received)" in plain(c.ok("status", T).stdout)
+    assert "0/18 (answered in prose, not confirmed)" in plain(c.ok("status", T).stdout)
     second = c.ok_json("answer", T, "--as", "US", "--prose", str(letter), "--date", "2022-01-19")
     assert {k: second[k] for k in ("answer", "form", "positions", "complete")} == {
         "answer": "t@v1/answer/US/2",

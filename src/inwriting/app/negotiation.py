@@ -21,15 +21,17 @@ from inwriting.app.drafts import VersionView, get_version, read_text, read_versi
 from inwriting.app.recorder import Recorded, record_in
 from inwriting.domain import events as ev
 from inwriting.domain.access import ALL, reaches, sees_text
+from inwriting.domain.alignment import summary
 from inwriting.domain.completeness import Outline, RecipientStatus, version_status
 from inwriting.domain.documents import DraftText, Point
 from inwriting.domain.events import PartyId
 from inwriting.domain.fold import Refs
 from inwriting.domain.matrix import Matrix, VersionColumns, build_matrix
-from inwriting.domain.model import Party, State, Version
+from inwriting.domain.model import Answer, Party, State, Version
 from inwriting.domain.negotiation import check_date, handovers_reaching
 from inwriting.errors import Conflict, InvalidInput, NotFound
 from inwriting.importers.answer import MAX_ANSWER_BYTES, ParsedAnswer, parse_answer
+from inwriting.importers.prose import media_type_of, read_prose
 from inwriting.record.blob import blob_hash, new_salt
 from inwriting.storage import schema as t
 from inwriting.storage.projections import answers_to, load_state
@@ -183,7 +185,11 @@ def answer(
         app, version, viewer=PartyId(as_party)
     )  # not found, for one who may not see it
     parsed = None
-    if not prose:
+    media_type = "text/markdown"
+    if prose:  # kept as received, but only once it reads as paragraphs: nothing unreadable is recorded
+        media_type = media_type_of(file.name)
+        read_prose(data, media_type=media_type, source=file.name)
+    else:
         parsed = parse_answer(data, outline=found.outline, source=file.name)
     salt = new_salt()
     digest = blob_hash(salt, data)
@@ -211,7 +217,7 @@ def answer(
             if parsed is None
             else [{"label": p.label, "text": p.text} for p in parsed.proposals],
         }
-        writer.add_blob(digest, salt, "text/markdown" if not prose else "text/plain", data)
+        writer.add_blob(digest, salt, media_type, data)
         recorded = record_in(app, writer, party, ev.ANSWER_GIVEN, body, track=found.track, delegate=delegate)
     mine = [s for s in status(app, version, members=True, of=party) if s.party == party]
     return AnswerRecorded(aid, form, parsed, mine[0] if mine else None, recorded, outline_of(draft).paths())
@@ -406,6 +412,16 @@ def _cyclic_gc_paused() -> Iterator[None]:
 # --- JSON forms shared by the CLI and the API -------------------------------------------------------
 
 
+def _answer_json(a: Answer) -> dict[str, Any]:
+    entry: dict[str, Any] = {"answer": a.id, "party": a.party, "date": a.date, "form": a.form}
+    if a.form == "prose":  # "answered in prose, confirmed by US (J. Sullivan)"
+        entry["reading"] = summary(a.alignment)
+        entry["confirmed_paragraphs"] = len(a.alignment)
+        entry["paragraphs"] = a.paragraphs or None
+        entry["confirmed_by"] = [{"party": p, "delegate": d} for p, d in a.confirmed_by]
+    return entry
+
+
 def recipient_to_json(s: RecipientStatus, paths: dict[str, str]) -> dict[str, Any]:
     cover = s.coverage
     answered = []
@@ -433,7 +449,7 @@ def recipient_to_json(s: RecipientStatus, paths: dict[str, str]) -> dict[str, An
         "acknowledged_by": s.receipt.delegate if s.receipt else None,
         "due": s.demand.due,
         "point_by_point": s.demand.point_by_point,
-        "answers": [{"answer": a.id, "party": a.party, "date": a.date, "form": a.form} for a in s.answers],
+        "answers": [_answer_json(a) for a in s.answers],
         "answered_points": cover.covered,
         "points": s.total,
         "complete": s.complete,

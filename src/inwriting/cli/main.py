@@ -10,6 +10,7 @@ from inwriting import __version__
 from inwriting.app import setup
 from inwriting.cli import logcmds, negotiation, redline, serve
 from inwriting.cli.accounts import account_app
+from inwriting.cli.alignment import align_app
 from inwriting.cli.common import DbOption, JsonOption, KeystoreOption, emit_json, reports_errors, say
 from inwriting.cli.disclosure import delegate_app, disclosure_app, publish
 from inwriting.cli.drafts import draft_app
@@ -35,6 +36,7 @@ for command in (negotiation.handover, negotiation.receipt, negotiation.answer, n
 app.command("due")(negotiation.due)
 app.command("redline")(redline.redline)
 app.command("matrix")(negotiation.matrix)
+app.add_typer(align_app, name="align")
 app.add_typer(disclosure_app, name="disclosure")
 app.command("publish")(publish)
 app.add_typer(delegate_app, name="delegate")

@@ -184,7 +184,11 @@ def answer(
         return
     if recorded.form == "prose":
         say(f"{recorded.answer}: answer in prose recorded (event {recorded.event.seq}); it answers no point")
-        say("until its paragraphs are matched to points", label="note", style="yellow")
+        say(
+            f"until its paragraphs are matched to points: inwriting align {recorded.answer}, then align confirm",
+            label="note",
+            style="yellow",
+        )
         return
     say(
         f"{recorded.answer}: {plural(result['positions'], 'position')}, "
@@ -233,8 +237,8 @@ def status(
         due = (r["due"] or "—") + (" point by point" if r["point_by_point"] else "")
         unanswered = ", ".join(u["label"] for u in r["unanswered"])
         state = Text(r["state"], style="bold red" if r["overdue"] else "green" if r["complete"] else "yellow")
-        forms = {a["form"] for a in r["answers"]}
-        answered = f"{r['answered_points']}/{r['points']}" + (" (prose received)" if "prose" in forms else "")
+        readings = [a["reading"] for a in r["answers"] if a["form"] == "prose"]
+        answered = f"{r['answered_points']}/{r['points']}" + (f" ({readings[-1]})" if readings else "")
         table.add_row(
             cell(party),
             cell(r["delivered"]),

@@ -28,6 +28,7 @@ ROLE_ACTS: dict[str, frozenset[str]] = {
             ev.HANDOVER_MADE,
             ev.RECEIPT_SIGNED,
             ev.ANSWER_GIVEN,
+            ev.ANSWER_ALIGNED,
             ev.MEETING_HELD,
             ev.PRECONDITION_ADDED,
             ev.PRECONDITION_ANSWERED,

@@ -29,6 +29,7 @@ VERSION_CREATED = EventType("version.created")
 HANDOVER_MADE = EventType("handover.made")
 RECEIPT_SIGNED = EventType("receipt.signed")
 ANSWER_GIVEN = EventType("answer.given")
+ANSWER_ALIGNED = EventType("answer.aligned")  # a delegate's confirmed reading of a prose answer
 MEETING_HELD = EventType("meeting.held")
 PRECONDITION_ADDED = EventType("precondition.added")
 PRECONDITION_ANSWERED = EventType("precondition.answered")  # accept | reject | meet | waive
@@ -82,6 +83,7 @@ KNOWN_TYPES = frozenset(
         HANDOVER_MADE,
         RECEIPT_SIGNED,
         ANSWER_GIVEN,
+        ANSWER_ALIGNED,
         MEETING_HELD,
         PRECONDITION_ADDED,
         PRECONDITION_ANSWERED,

@@ -357,7 +357,10 @@ def references(event: Event) -> Refs:
         meetings=texts("meeting"),
         preconditions=texts("precondition"),
         delegates_of=actor | texts("party"),
-        disclosures=text | cited,
+        # a reading of an answer is seen as the answer is: its publication story decides
+        disclosures=text
+        | cited
+        | (texts("answer", "version") if event.type == ev.ANSWER_ALIGNED else frozenset()),
         instruments=texts("instrument"),
         commitments=texts("commitment"),
         statements=texts("statement"),

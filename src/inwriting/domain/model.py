@@ -137,9 +137,33 @@ class Proposal:
     text: str
 
 
+DECISIONS = ("keep", "change", "drop")  # what a delegate did with a suggested alignment of a paragraph
+
+
+@dataclass(frozen=True)
+class Decision:
+    """A delegate's confirmed reading of one paragraph of a prose answer: the points it addresses and
+    the position it takes there, next to what the engine had suggested."""
+
+    paragraph: int  # 1-based, in the answer's paragraphs as `importers.prose` reads them
+    decision: str  # one of DECISIONS
+    points: tuple[str, ...]  # eids; empty when dropped
+    position: str | None  # one of POSITIONS when it addresses points, else None
+    text: str | None  # the sentence that carries the position (the new text, counter-text or question)
+    suggested_points: tuple[str, ...]
+    suggested_position: str | None
+    by: PartyId
+    delegate: str | None
+    seq: int
+
+
 @dataclass(frozen=True)
 class Answer:
-    """A party's written answer to a version: positions per point, or prose received as it came."""
+    """A party's written answer to a version: positions per point, or prose received as it came.
+
+    A prose answer takes positions only through confirmed decisions (`alignment`, the latest per
+    paragraph); its `positions` are derived from them.
+    """
 
     id: str  # "doc@v1/answer/US/1"
     version: str
@@ -150,6 +174,17 @@ class Answer:
     positions: tuple[Position, ...]
     proposals: tuple[Proposal, ...]
     seq: int
+    alignment: tuple[Decision, ...] = ()  # a prose answer's confirmed paragraphs, by paragraph
+    paragraphs: int = 0  # how many paragraphs a prose answer has (set by its first confirmation)
+
+    @property
+    def confirmed_by(self) -> tuple[tuple[PartyId, str | None], ...]:
+        """Who confirmed the decisions that stand, (party, delegate), in the order they first did."""
+        seen: dict[tuple[PartyId, str | None], int] = {}
+        for d in self.alignment:
+            key = (d.by, d.delegate)
+            seen[key] = min(seen.get(key, d.seq), d.seq)
+        return tuple(sorted(seen, key=lambda k: seen[k]))
 
 
 @dataclass(frozen=True)

@@ -12,13 +12,16 @@ from datetime import date
 from typing import Any
 
 from inwriting.domain import events as ev
-from inwriting.domain.access import sees_version
+from inwriting.domain.access import sees_answer, sees_version
+from inwriting.domain.alignment import merge, positions_from
 from inwriting.domain.events import Event, PartyId
 from inwriting.domain.model import (
+    DECISIONS,
     NEEDS_TEXT,
     POSITIONS,
     PRECONDITION_ACTS,
     Answer,
+    Decision,
     Handover,
     Meeting,
     Position,
@@ -268,6 +271,118 @@ def _answer_given(state: State, event: Event) -> State:
     return replace(state, answers=state.answers.set(aid, answer))
 
 
+MAX_PARAGRAPHS = 20_000
+
+
+def _answer_aligned(state: State, event: Event) -> State:
+    """A delegate of the answering party, or of the version's author, confirms how paragraphs of a
+    prose answer read: the points each addresses and the position it takes there. The latest
+    decision on a paragraph stands, but one the answering party confirmed only it may change."""
+    aid = _text(event, "answer")
+    answer = state.answers.get(aid)
+    actor = event.actor.party
+    if answer is None or sees_answer(state, actor, answer) is None:
+        raise NotFound(f"answer {aid} does not exist")
+    version = _version(state, event)
+    if version.id != answer.version:
+        raise InvalidInput(f"answer {aid} answers {answer.version}, not {version.id}")
+    if answer.form != "prose":
+        raise Refused(f"{aid} answers point by point; only an answer in prose is aligned")
+    if actor not in (answer.party, version.author):
+        raise Refused(
+            f"only {answer.party}, which gave {aid}, or {version.author}, which wrote {version.id},"
+            f" confirms how it reads; not {actor}"
+        )
+    count = event.body.get("paragraphs")
+    if type(count) is not int or not 0 < count <= MAX_PARAGRAPHS:
+        raise InvalidInput(f"paragraphs must be a whole number from 1 to {MAX_PARAGRAPHS}")
+    if answer.paragraphs and count != answer.paragraphs:
+        raise InvalidInput(f"{aid} has {answer.paragraphs} paragraphs, not {count}")
+    check_text(_text(event, "engine"), what="engine", max_len=80)
+    day = _act_day(event, "date", what="date")
+    if day < answer.date:
+        raise InvalidInput(f"a confirmation ({day}) cannot predate the answer ({answer.date})")
+    raw = event.body.get("decisions")
+    if not isinstance(raw, list) or not raw:
+        raise InvalidInput("decisions must be a non-empty list")
+    known = {eid for eid, _ in version.outline}
+    standing = {d.paragraph: d for d in answer.alignment}
+    decided: list[Decision] = []
+    for item in raw:
+        decision = _decision(item, count, known, event)
+        if any(d.paragraph == decision.paragraph for d in decided):
+            raise InvalidInput(f"paragraph {decision.paragraph} is decided twice")
+        before = standing.get(decision.paragraph)
+        if before is not None and before.by == answer.party and actor != answer.party:
+            raise Refused(
+                f"{answer.party} confirmed paragraph {decision.paragraph} of its own answer"
+                f" (event {before.seq}); only {answer.party} changes it"
+            )
+        decided.append(decision)
+    alignment = merge(answer.alignment, decided)
+    done = replace(answer, alignment=alignment, positions=positions_from(alignment), paragraphs=count)
+    return replace(state, answers=state.answers.set(aid, done))
+
+
+def _decision(item: object, count: int, known: set[str], event: Event) -> Decision:
+    if not isinstance(item, dict):
+        raise InvalidInput("each decision must be an object")
+    n = item.get("paragraph")
+    if type(n) is not int or not 1 <= n <= count:
+        raise InvalidInput(f"paragraph must be a number from 1 to {count}; got {n!r}")
+    where = f"paragraph {n}"
+    kind = item.get("decision")
+    if kind not in DECISIONS:
+        raise InvalidInput(f"the decision on {where} must be one of {', '.join(DECISIONS)}; got {kind!r}")
+    suggested = item.get("suggested")
+    if not isinstance(suggested, dict):
+        raise InvalidInput(f"the decision on {where} must carry what was suggested")
+    points = _eids(item.get("points"), known, where)
+    was = _eids(suggested.get("points"), known, f"the suggestion for {where}")
+    position, was_position = item.get("position"), suggested.get("position")
+    for value in (position, was_position):
+        if value is not None and value not in POSITIONS:
+            raise InvalidInput(f"a position on {where} must be one of {', '.join(POSITIONS)}; got {value!r}")
+    if bool(points) != (position is not None):
+        raise InvalidInput(f"{where} takes a position exactly when it addresses points")
+    if kind == "drop" and points:
+        raise InvalidInput(f"a dropped suggestion on {where} addresses no point")
+    if kind == "keep" and (points, position) != (was, was_position):
+        raise InvalidInput(f"{where} keeps the suggestion, so its points and position are the suggested ones")
+    if kind == "change" and (points, position) == (was, was_position):
+        raise InvalidInput(f"{where} is marked changed but is what was suggested")
+    text = item.get("text")
+    if text is not None:
+        if not isinstance(text, str):
+            raise InvalidInput(f"the text on {where} must be text or null")
+        text = check_text(text, what=f"the text on {where}", multiline=True, max_len=MAX_POINT_TEXT)
+    if position in NEEDS_TEXT and not text:
+        raise InvalidInput(f"{position} on {where} needs its text (the sentence that carries it)")
+    return Decision(
+        n,
+        str(kind),
+        points,
+        None if position is None else str(position),
+        text or None,
+        was,
+        None if was_position is None else str(was_position),
+        event.actor.party,
+        event.actor.delegate,
+        event.seq,
+    )
+
+
+def _eids(value: object, known: set[str], where: str) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise InvalidInput(f"the points of {where} must be a list of point ids")
+    for eid in value:
+        if eid not in known:
+            raise NotFound(f"the version has no point {eid} ({where})")
+    if len(set(value)) != len(value):
+        raise InvalidInput(f"a point is named twice in {where}")
+    return tuple(value)
+
+
 def _meeting_held(state: State, event: Event) -> State:
     track = _track(state, event)
     actor = event.actor.party
@@ -349,6 +464,7 @@ HANDLERS: dict[str, Callable[[State, Event], State]] = {
     ev.HANDOVER_MADE: _handover_made,
     ev.RECEIPT_SIGNED: _receipt_signed,
     ev.ANSWER_GIVEN: _answer_given,
+    ev.ANSWER_ALIGNED: _answer_aligned,
     ev.MEETING_HELD: _meeting_held,
     ev.PRECONDITION_ADDED: _precondition_added,
     ev.PRECONDITION_ANSWERED: _precondition_answered,

@@ -23,6 +23,7 @@ TEXT_FIELDS: dict[str, str] = {
     ev.HANDOVER_MADE: "version",
     ev.RECEIPT_SIGNED: "version",
     ev.ANSWER_GIVEN: "answer",
+    ev.ANSWER_ALIGNED: "answer",  # a reading of the answer, quoting it: seen as the answer is
     ev.DISCLOSURE_REQUESTED: "text",
     ev.DISCLOSURE_ANSWERED: "text",
     ev.TEXT_PUBLISHED: "text",

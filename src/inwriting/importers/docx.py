@@ -143,6 +143,11 @@ def parse_docx(data: bytes, *, source: str, title: str | None = None) -> DraftTe
     return replace(draft, notes=tuple(notes), amendments=tuple(amendments))
 
 
+def open_docx(data: bytes, source: str) -> Document:
+    """The Word document, refused with a clear error if it is too big, encrypted, old or damaged."""
+    return _open(data, source)
+
+
 def _open(data: bytes, source: str) -> Document:
     if len(data) > MAX_BYTES:
         raise InvalidInput(

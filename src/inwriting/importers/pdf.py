@@ -55,6 +55,11 @@ def parse_pdf(data: bytes, *, source: str, title: str | None = None) -> DraftTex
     return replace(draft, notes=(*draft.notes, note))
 
 
+def text_lines(data: bytes, source: str) -> list[str]:
+    """The lines of a PDF's text layer, page furniture dropped (for prose answers)."""
+    return _join(_page_texts(data, source))[0]
+
+
 def _page_texts(data: bytes, source: str) -> list[str]:
     try:
         reader = PdfReader(io.BytesIO(data))

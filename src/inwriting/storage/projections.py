@@ -16,6 +16,7 @@ from inwriting.domain.events import PartyId
 from inwriting.domain.fold import Refs
 from inwriting.domain.model import (
     Answer,
+    Decision,
     Delegate,
     Disclosure,
     DisclosureAct,
@@ -258,9 +259,18 @@ def _answers(rows: Any) -> dict[str, Answer]:
             tuple(map(Position._make, json.loads(r.positions))),
             tuple(Proposal(label, text) for label, text in json.loads(r.proposals)),
             r.seq,
+            tuple(_decision(d) for d in json.loads(r.alignment)),
+            r.paragraphs,
         )
         for r in rows
     }
+
+
+def _decision(d: list[Any]) -> Decision:
+    n, kind, points, position, text, was, was_position, by, delegate, seq = d
+    return Decision(
+        n, kind, tuple(points), position, text, tuple(was), was_position, PartyId(by), delegate, seq
+    )
 
 
 def _load_meetings(conn: Connection, ids: Collection[str] | None) -> dict[str, Meeting]:
@@ -563,6 +573,16 @@ def _answer_row(a: Answer) -> Row:
         "positions": json.dumps([[p.eid, p.position, p.text, p.reason] for p in a.positions]),
         "proposals": json.dumps([[p.label, p.text] for p in a.proposals]),
         "seq": a.seq,
+        "alignment": json.dumps(
+            [
+                [
+                    *(d.paragraph, d.decision, list(d.points), d.position, d.text),
+                    *(list(d.suggested_points), d.suggested_position, d.by, d.delegate, d.seq),
+                ]
+                for d in a.alignment
+            ]
+        ),
+        "paragraphs": a.paragraphs,
     }
 
 

@@ -200,6 +200,10 @@ answers = Table(
     Column("positions", Text, nullable=False),  # JSON [[eid, position, text, reason], ...]
     Column("proposals", Text, nullable=False),  # JSON [[label, text], ...]
     Column("seq", BigInteger, nullable=False),
+    # JSON [[paragraph, decision, points, position, text, suggested points, suggested position, by,
+    # delegate, seq], ...]: a prose answer's confirmed paragraphs
+    Column("alignment", Text, nullable=False, server_default="[]"),
+    Column("paragraphs", Integer, nullable=False, server_default="0"),
 )
 
 meetings = Table(

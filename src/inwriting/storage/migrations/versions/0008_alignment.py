@@ -1,0 +1,28 @@
+"""A prose answer's confirmed reading: the decisions on its paragraphs, and how many it has.
+
+Revision ID: 0008
+Revises: 0007
+Create Date: 2026-11-24
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0008"
+down_revision = "0007"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("answers") as batch:
+        batch.add_column(sa.Column("alignment", sa.Text, nullable=False, server_default="[]"))
+        batch.add_column(sa.Column("paragraphs", sa.Integer, nullable=False, server_default="0"))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("answers") as batch:
+        batch.drop_column("paragraphs")
+        batch.drop_column("alignment")
