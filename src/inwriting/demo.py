@@ -30,6 +30,7 @@ from inwriting.app import log as log_cases
 from inwriting.app import register as reg
 from inwriting.app.context import App
 from inwriting.app.keystore import Keystore
+from inwriting.domain.events import PartyId
 from inwriting.errors import Refused
 from inwriting.record.bundle import verify_bundle
 from inwriting.storage.store import Store
@@ -102,6 +103,7 @@ def run(directory: Path, corpus: Path = CORPUS) -> None:
             )
         _talks(app, directory)
         _non_interference(app, directory, corpus)
+        _illustration(app, directory, corpus)
         cp = log_cases.checkpoint(app)
         print(f"  checkpoint signed at size {cp.size}, root {cp.root.hex()}")
         report = log_cases.verify(app)
@@ -151,6 +153,7 @@ def run(directory: Path, corpus: Path = CORPUS) -> None:
     print(
         f"  .venv/bin/inwriting instrument verify {directory / (EXCHANGE + '.pdf')}   # offline, no database"
     )
+    print(f"  .venv/bin/inwriting align illustration-treaty@v1/answer/US/1 --db {db}   # illustrative text")
     print(f"  .venv/bin/inwriting commitments list --db {db}")
     print(f"  .venv/bin/inwriting statement list --db {db}")
     print("\nThe web application and its JSON API (/api/v1, OpenAPI at /api/v1/openapi.json):")
@@ -287,6 +290,122 @@ def _disclosure(app: App) -> None:
         f"  2022-02-02: recorded as published elsewhere by a third party; inwriting still shows it only"
         f" to {story.owner} and RU ({len(story.disclosure.acts)} requests, over the owner's objection:"
         f" {story.disclosure.publications[-1].over_objection})"
+    )
+
+
+# Written for the demo: NOT a historical text. The real answers of 2022-01-26 are not in the corpus
+# (see ANSWER_NOTE); this one exists only to show how an answer in prose is read against the points.
+ILLUSTRATION = ("illustration", "Illustration: an answer in prose written for the inwriting demo")
+ILLUSTRATION_TRACK = "illustration-ru-us"
+ILLUSTRATOR_RU, ILLUSTRATOR_US = "illustrator-ru", "illustrator-us"  # fictional delegates, for the demo
+ILLUSTRATIVE_ANSWER = "\n\n".join(
+    (
+        ("[ILLUSTRATIVE TEXT WRITTEN FOR THE INWRITING DEMO. NOT A HISTORICAL DOCUMENT.]"),
+        ("Reply to the draft treaty on security guarantees"),
+        ("We have read the draft with care and answer it below under our own headings."),
+        ("Security for all"),
+        (
+            "Security in Europe cannot be indivisible for one party only. We share the principle of equal and"
+            " undiminished security, but it cannot oblige one party to refrain from every measure the other "
+            "considers to affect its core security interests."
+        ),
+        ("The Alliance"),
+        (
+            "Article 4 is not acceptable. The door of the Alliance remains open and we will not agree to deny"
+            " accession to any State."
+        ),
+        (
+            "Nor can we undertake not to develop bilateral military cooperation with States that are not "
+            "members of the Alliance, or not to use their infrastructure with their consent: each State "
+            "chooses its partners."
+        ),
+        ("Forces, exercises and missiles"),
+        (
+            "We propose instead reciprocal limits on the deployment of ground-launched intermediate-range and"
+            " shorter-range missiles, with verification, as an alternative to the unilateral undertaking in "
+            "the draft."
+        ),
+        (
+            'What is meant by areas where a deployment "could be perceived by the other Party as a threat"? '
+            "We ask for the areas and armaments concerned to be clarified before this can be discussed."
+        ),
+        (
+            "Nuclear weapons infrastructure outside national territory should be taken up at a later stage, "
+            "in the strategic stability dialogue."
+        ),
+        ("We remain ready to continue these talks."),
+    )
+)
+
+
+def _illustration(app: App, directory: Path, corpus: Path) -> None:
+    """An answer in prose, written for the demo and labelled so, read against the 2021 treaty draft;
+    US confirms part of the reading, and only what it confirmed counts as answered."""
+    from inwriting.app import alignment
+
+    registry.new_process(app, *ILLUSTRATION)
+    registry.new_track(
+        app, ILLUSTRATION_TRACK, ILLUSTRATION[0], "Illustration (not historical)", ["RU", "US"]
+    )
+    for party, did in (("RU", ILLUSTRATOR_RU), ("US", ILLUSTRATOR_US)):
+        name = f"Illustrative delegate of {party} (fictional, for the demo)"
+        delegates.add_delegate(
+            app, party, delegate=did, name=name, title="none", roles=["drafter", "negotiator"]
+        )
+    imported = drafts.import_draft(
+        app,
+        corpus / DRAFTS[0][0],
+        track=ILLUSTRATION_TRACK,
+        as_party="RU",
+        document="illustration-treaty",
+        delegate=ILLUSTRATOR_RU,
+    )
+    negotiation.handover(app, imported.version, to=["US"], point_by_point=True, delegate=ILLUSTRATOR_RU)
+    text = directory / "illustrative-prose-answer.txt"
+    text.write_text(ILLUSTRATIVE_ANSWER, encoding="utf-8")
+    answered = negotiation.answer(
+        app, imported.version, as_party="US", file=text, prose=True, delegate=ILLUSTRATOR_US
+    )
+    print(
+        f"  {answered.answer}: an ILLUSTRATIVE answer in prose, written for this demo (not a historical"
+        f" text), to a copy of the 2021 treaty draft on track {ILLUSTRATION_TRACK}"
+    )
+    view = alignment.suggestions(app, answered.answer, viewer=PartyId("US"))
+    paths = view.paths
+    for s, p in zip(view.alignment.suggestions, view.alignment.paragraphs, strict=True):
+        if s.points:
+            named = ", ".join(paths[e] for e in s.points)
+            print(f"    paragraph {p.index}: {named}: {s.position} ({s.confidence:.2f})")
+    gaps = view.to_json()["unanswered"]
+    print(f"    no paragraph addresses: {', '.join(g['label'] for g in gaps)}")
+    # US's delegate reads the suggestions and confirms four paragraphs (keeping what the engine got
+    # right, changing what it did not); the last two stay undecided, so their points stay open.
+    reading = {
+        "Security in Europe": (["art_1"], "amend"),
+        "Article 4 is not acceptable": (["art_4"], "reject"),
+        "Nor can we undertake": (["art_4__para_2"], "reject"),
+        "We propose instead": (["art_6"], "counter"),
+    }
+    decisions: list[dict[str, object]] = []
+    for p, s in zip(view.alignment.paragraphs, view.alignment.suggestions, strict=True):
+        for start, (points, position) in reading.items():
+            if p.text.startswith(start):
+                same = (list(s.points), s.position) == (points, position)
+                decisions.append(
+                    {"paragraph": p.index, "decision": "keep"}
+                    if same
+                    else {"paragraph": p.index, "decision": "change", "points": points, "position": position}
+                )
+    view, recorded = alignment.confirm(
+        app, answered.answer, as_party="US", decisions=decisions, delegate=ILLUSTRATOR_US
+    )
+    [status] = negotiation.status(app, imported.version)
+    confirmed = view.to_json()["confirmed"]
+    kept = sum(d["decision"] == "keep" for d in decisions)
+    print(
+        f"  US confirms {confirmed['paragraphs']} paragraphs, {kept} as suggested (event {recorded.seq}):"
+        f" {confirmed['summary']}; {status.coverage.covered}/{status.total} points now count as answered,"
+        f" the rest wait for confirmation"
     )
 
 

@@ -77,13 +77,18 @@ _KINDS = {
     "item": "",
     "items": "",
 }
-_NUM = r"(?:\d{1,3}|[IVXLC]{1,6})(?:\s?\([a-z]\))?"
+_NUM = r"(?:\d{1,3}|[IVXLC]{1,6})(?:\s?\((?:\d{1,2}|[a-z])\))?"
 _REFERENCE = re.compile(
     r"\b(?P<kind>" + "|".join(sorted(_KINDS, key=len, reverse=True)) + r")\.?\s*"
     r"(?P<nums>" + _NUM + r"(?:\s*(?:,|and|&|to|-|–|or)\s*" + _NUM + r")*)",
     re.IGNORECASE,
 )
-_ONE = re.compile(r"(\d{1,3}|[IVXLC]{1,6})(?:\s?\(([a-z])\))?")
+_ONE = re.compile(r"(\d{1,3}|[IVXLC]{1,6})(?:\s?\((\d{1,2}|[a-z])\))?")
+# "paragraph 2 of Article 5": a sub-point of a named point
+_PART_OF = re.compile(
+    r"\b(?:paragraph|para\.?|point|item|subparagraph)\s+\(?(\d{1,2}|[a-z])\)?\s+of\s+(?:Article|Art\.?)\s+(\d{1,3})\b",
+    re.IGNORECASE,
+)
 _RANGE = re.compile(r"\s*(?:to|-|–)\s*$")
 # "Article 5 of the Washington Treaty": a point of another text, unless that text is this one
 _OF_ANOTHER = re.compile(r"\s+of\s+the\s+((?:[A-Z][\w-]*\s*){1,4})")
@@ -138,6 +143,13 @@ class References:
 
     def named(self, text: str) -> tuple[str, ...]:
         found: list[str] = []
+        for m in _PART_OF.finditer(text):
+            for p in self._lookup("article", int(m.group(2))):
+                sub = m.group(1)
+                eid = self._children.get(p.eid, {}).get(int(sub) if sub.isdigit() else sub) or p.eid
+                if eid not in found:
+                    found.append(eid)
+        text = _PART_OF.sub(" ", text)
         for m in _REFERENCE.finditer(text):
             tail = _OF_ANOTHER.match(text, m.end())
             if tail and not self._is_this_text(tail.group(1)):
@@ -146,7 +158,8 @@ class References:
             numbers = self._numbers(m["nums"])
             for value, sub in numbers:
                 for p in self._lookup(kind, value):
-                    child = self._children.get(p.eid, {}).get(sub) if sub else None
+                    key = (int(sub) if sub.isdigit() else sub) if sub else None
+                    child = self._children.get(p.eid, {}).get(key) if key is not None else None
                     eid = child or p.eid
                     if eid not in found:
                         found.append(eid)
@@ -297,6 +310,7 @@ class Tuning:
     ratio: float  # … and at least this share of the paragraph's best score
     most: int = 3  # at most this many points by similarity alone
     min_words: int = 6  # shorter paragraphs ("Thank you.") address nothing unless they name a point
+    beside_heading: bool = True  # under a heading that names points, also link points scored alike
 
 
 @dataclass(frozen=True)
@@ -351,17 +365,26 @@ def align(
     for p, row in zip(paragraphs, scores, strict=True):
         links: list[Link] = []
         if not p.heading:
-            named = refs.named(p.text) or heading_names[p.index]
-            if named:
-                links = [Link(eid, 1.0, True) for eid in named]
-            elif len(p.text.split()) >= tuning.min_words and row:
+            own = refs.named(p.text)
+            similar: list[Link] = []
+            if not own and len(p.text.split()) >= tuning.min_words and row:
                 top = max(row)
                 ranked = sorted(range(len(row)), key=lambda j: -row[j])[: tuning.most]
-                links = [
+                similar = [
                     Link(points[j].eid, round(float(row[j]), 3), False)
                     for j in ranked
                     if row[j] >= tuning.floor and row[j] >= tuning.ratio * top
                 ]
+            if own:  # a paragraph that names points addresses just those
+                links = [Link(eid, 1.0, True) for eid in own]
+            elif heading_names[p.index] and (
+                len(p.text.split()) >= tuning.min_words or read_position(p.text)[0] is not None
+            ):  # its heading names them ("Rejected." under "Article 4"); it may address others besides
+                under = heading_names[p.index]
+                beside = [link for link in similar if link.eid not in under] if tuning.beside_heading else []
+                links = [Link(eid, 1.0, True) for eid in under] + beside
+            else:
+                links = similar
         position, confidence, sentence = (None, 0.0, None)
         if links:
             position, confidence, sentence = read_position(p.text)

@@ -56,11 +56,12 @@ def parse_pdf(data: bytes, *, source: str, title: str | None = None) -> DraftTex
 
 
 def text_lines(data: bytes, source: str) -> list[str]:
-    """The lines of a PDF's text layer, page furniture dropped (for prose answers)."""
-    return _join(_page_texts(data, source))[0]
+    """The lines of a PDF's text layer as laid out (a gap between paragraphs reads as a blank line),
+    page furniture dropped: for prose answers."""
+    return _join(_page_texts(data, source, layout=True))[0]
 
 
-def _page_texts(data: bytes, source: str) -> list[str]:
+def _page_texts(data: bytes, source: str, *, layout: bool = False) -> list[str]:
     try:
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted and reader.decrypt("") == PasswordType.NOT_DECRYPTED:
@@ -69,7 +70,8 @@ def _page_texts(data: bytes, source: str) -> list[str]:
                 "the PDF is encrypted; it needs a password to open: save an unprotected copy and import that",
                 where=source,
             )
-        return [page.extract_text() or "" for page in reader.pages]
+        mode = "layout" if layout else "plain"
+        return [page.extract_text(extraction_mode=mode) or "" for page in reader.pages]
     except InvalidInput:
         raise
     except (

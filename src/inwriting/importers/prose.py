@@ -123,32 +123,32 @@ def _docx(data: bytes, source: str) -> list[Block]:
 
 
 def _pdf(data: bytes, source: str) -> list[Block]:
-    """A text layer keeps lines, not paragraphs: a paragraph ends at a blank line, or at a line that
-    ends a sentence well short of the full width of the text."""
+    """The text layer as laid out: a gap between paragraphs reads as a blank line. A PDF set with no
+    gaps keeps only lines: there a paragraph ends at a line that ends a sentence well short of the
+    full width of the text."""
     from inwriting.importers.pdf import text_lines
 
-    lines = [line.rstrip() for line in text_lines(data, source)]
-    if not any(line.strip() for line in lines):
+    lines = [line.strip() for line in text_lines(data, source)]
+    if not any(lines):
         raise InvalidInput(
             "the PDF has no text layer (a scan?): inwriting does not do OCR; give a text or Word copy",
             where=source,
         )
     text = decode_text("\n".join(lines), source)
-    width = max(len(line) for line in text.split("\n"))
+    lines = text.split("\n")
+    if any(not line for line in lines[1:-1]):
+        return _text(text)
+    width = max(len(line) for line in lines)
     blocks: list[Block] = []
     current: list[str] = []
-    for line in [*text.split("\n"), ""]:
-        stripped = line.strip()
-        if not stripped:
-            if current:
-                blocks.append((" ".join(current), False))
-                current = []
+    for line in lines:
+        if not current and looks_like_heading(line) and len(line) < 0.6 * width:
+            blocks.append((line, True))
             continue
-        if not current and looks_like_heading(stripped) and len(stripped) < 0.6 * width:
-            blocks.append((stripped, True))
-            continue
-        current.append(stripped)
-        if stripped[-1] in ".!?:" and len(line) < 0.85 * width:
+        current.append(line)
+        if line[-1] in ".!?:" and len(line) < 0.85 * width:
             blocks.append((" ".join(current), False))
             current = []
+    if current:
+        blocks.append((" ".join(current), False))
     return blocks

@@ -6,6 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from inwriting.web.api import (
+    alignment,
     disclosure,
     drafts,
     instruments,
@@ -21,6 +22,7 @@ ROUTERS: list[APIRouter] = [
     me.router,
     drafts.router,
     negotiation.router,
+    alignment.router,
     talks.router,
     disclosure.router,
     instruments.router,

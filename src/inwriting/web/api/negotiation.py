@@ -322,11 +322,21 @@ class AnsweredPoint(BaseModel):
     inherited_from: str | None
 
 
+class Confirmer(BaseModel):
+    party: str
+    delegate: str | None
+
+
 class AnswerRef(BaseModel):
     answer: str
     party: str
     date: str
     form: str
+    # a prose answer only (see GET /answers/{answer}/alignment): how far its reading is confirmed
+    reading: str | None = Field(None, description='"answered in prose, confirmed by US (sherman)"')
+    confirmed_paragraphs: int | None = None
+    paragraphs: int | None = Field(None, description="Known once a first paragraph is confirmed")
+    confirmed_by: list[Confirmer] | None = None
 
 
 class Recipient(BaseModel):

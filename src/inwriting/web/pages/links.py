@@ -22,6 +22,11 @@ def answer_form_url(version: str) -> str:
     return f"/versions/{_seg(version)}/answer"
 
 
+def alignment_url(answer: str) -> str:
+    """A prose answer's paragraphs beside the points they seem to answer, and their confirmation."""
+    return f"/answers/{quote(answer, safe='@/')}/alignment"
+
+
 def handover_url(version: str) -> str:
     return f"/versions/{_seg(version)}/handover"
 
@@ -78,6 +83,7 @@ GLOBALS = {
         version_url,
         positions_url,
         answer_form_url,
+        alignment_url,
         handover_url,
         export_url,
         text_url,
