@@ -62,13 +62,17 @@ def load(folder: Path) -> Labelled:
         n = item["index"] + 1
         paragraph = paragraphs[n - 1]
         if not paragraph.text.startswith(item["starts"].strip()[:30]):
-            raise SystemExit(f"{folder.name}: paragraph {n} starts {paragraph.text[:40]!r}, labels say {item['starts']!r}")
+            said = f"paragraph {n} starts {paragraph.text[:40]!r}, labels say {item['starts']!r}"
+            raise SystemExit(f"{folder.name}: {said}")
         links[n] = set(item["points"])
         if item["position"] is not None:
             positions[n] = item["position"]
     if len(labels["paragraphs"]) != len(paragraphs):
         raise SystemExit(f"{folder.name}: {len(paragraphs)} paragraphs, {len(labels['paragraphs'])} labelled")
-    return Labelled(folder.name, raw.get("title", ""), tuple(points), paragraphs, links, positions, set(labels["unanswered"]))
+    title = raw.get("title", "")
+    return Labelled(
+        folder.name, title, tuple(points), paragraphs, links, positions, set(labels["unanswered"])
+    )
 
 
 @dataclass
@@ -119,7 +123,9 @@ def synthetic(sets: list[Labelled]) -> tuple[tuple[Paragraph, ...], tuple[PointT
         texts += texts
     while len(points) < 50:
         points += points
-    chosen = tuple(PointText(f"p{i}", f"Point {i}", f"Point {i}", p.text) for i, p in enumerate(points[:50], 1))
+    chosen = tuple(
+        PointText(f"p{i}", f"Point {i}", f"Point {i}", p.text) for i, p in enumerate(points[:50], 1)
+    )
     return paragraphs_of((t, False) for t in texts[:100]), chosen
 
 

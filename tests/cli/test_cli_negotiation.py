@@ -299,7 +299,8 @@ def test_prose_answer(c: Cli) -> None:
     message = act(c, "answer", T, "--as", "US", "--prose", str(letter), "--date", "2022-01-18")
     assert message.splitlines() == [
         f"t@v1/answer/US/1: answer in prose recorded (event {size}); it answers no point",
-        "note: until its paragraphs are matched to points: inwriting align t@v1/answer/US/1, then align confirm",
+        "note: until its paragraphs are matched to points: inwriting align t@v1/answer/US/1,"
+        " then align confirm",
     ]
     [us] = c.ok_json("status", T)["recipients"]
     assert (us["state"], us["answered_points"], us["overdue"], us["late"]) == ("prose", 0, False, False)

@@ -162,7 +162,7 @@ def test_the_author_may_read_it_but_not_overrule_the_answering_party(prose: App)
         ([{"paragraph": "4", "decision": "keep"}], InvalidInput, "from 1 to 8"),
         ([{"paragraph": 4, "decision": "maybe"}], InvalidInput, "keep, change, drop"),
         ([{"paragraph": 4, "decision": "keep", "points": ["art_2"]}], InvalidInput, "change it"),
-        ([{"paragraph": 4, "decision": "change", "points": ["art_99"]}], NotFound, "no point 'art_99'"),
+        ([{"paragraph": 4, "decision": "change", "points": ["art_99"]}], InvalidInput, "no point 'art_99'"),
         ([{"paragraph": 4, "decision": "change", "points": []}], InvalidInput, "drop the suggestion instead"),
         (
             [{"paragraph": 4, "decision": "change", "points": ["art_1"], "position": "reject"}],
@@ -216,7 +216,9 @@ def test_who_may_not_confirm_or_see(prose: App, tmp_path: Path) -> None:
         assert str(caught.value) == f"answer {answer} does not exist"
     # once published, a third party reads the answer and the suggestions, but confirms nothing
     disclosure.publish(prose, US_ANSWER, as_party="US", date="2022-01-30")
-    with pytest.raises(NotFound, match="version t@v1 does not exist"):  # nor the draft it answers, yet
+    with pytest.raises(
+        Refused, match="answers t@v1, which is not published"
+    ):  # nor the draft it answers, yet
         al.suggestions(prose, US_ANSWER, viewer="NATO")
     disclosure.publish(prose, T, as_party="RU", date="2022-01-30")
     assert al.suggestions(prose, US_ANSWER, viewer="NATO").alignment.suggestions
@@ -228,7 +230,7 @@ def test_who_may_not_confirm_or_see(prose: App, tmp_path: Path) -> None:
 
 def test_a_point_by_point_answer_is_not_aligned(prose: App, tmp_path: Path) -> None:
     answer_with(prose, tmp_path, "US", T, {"art_1": "accept"}, "2022-01-27")
-    with pytest.raises(InvalidInput, match="answers point by point"):
+    with pytest.raises(Refused, match="answers point by point"):
         al.suggestions(prose, "t@v1/answer/US/2", viewer="US")
 
 

@@ -38,6 +38,7 @@ EXAMPLES = int(os.environ.get("INWRITING_SCHEMA_EXAMPLES", "15"))
 KNOWN = {
     "version": "t@v1",
     "text": "t@v1/answer/US/1",
+    "answer": "t@v1/answer/US/2",  # in prose
     "document": "t",
     "scope": "sg",
     "process": "sg",
@@ -53,18 +54,22 @@ KNOWN = {
 }
 # Path parameters that hold a '/': schemathesis generates no valid value for them (it leaves slashes
 # out of path parameters), so they are fuzzed with the record's ids and with invalid values.
-SLASHED = frozenset({"text", "commitment", "claim", "precondition"})
+SLASHED = frozenset({"text", "answer", "commitment", "claim", "precondition"})
 
 
 @pytest.fixture
 def fuzzed(app: App) -> Api:
-    """RU's treaty `t@v1` handed to the US and answered; the instrument `t-treaty`; RU's commitment
-    to the US and the US's claim on it; a meeting and a precondition on `ru-us`."""
+    """RU's treaty `t@v1` handed to the US and answered, point by point and in prose; the instrument
+    `t-treaty`; RU's commitment to the US and the US's claim on it; a meeting and a precondition on
+    `ru-us`."""
     built = build(app)
     drafts.import_draft(app, TREATY, track="ru-us", as_party="RU", document="t", delegate="ryabkov")
     negotiation.handover(app, "t@v1", to=["US"], point_by_point=True, delegate="ryabkov")
     answer = fuzzed_answer(app)
     negotiation.answer(app, "t@v1", as_party="US", file=answer, delegate="sherman")
+    prose = answer.with_name("prose.txt")
+    prose.write_text("On Article 1\n\nWe cannot accept Article 1.\n\nWe will consider Article 2.\n", "utf-8")
+    negotiation.answer(app, "t@v1", as_party="US", file=prose, prose=True, delegate="sherman")
     instruments.create(app, version="t@v1", kind="treaty", as_party="RU", delegate="ryabkov")
     register.record_commitment(
         app,

@@ -35,7 +35,7 @@ from inwriting.domain.completeness import Outline, coverage
 from inwriting.domain.documents import DraftText, Point
 from inwriting.domain.events import PartyId
 from inwriting.domain.model import DECISIONS, NEEDS_TEXT, POSITIONS, Answer, Decision, Position, Version
-from inwriting.errors import Conflict, InvalidInput, NotFound
+from inwriting.errors import Conflict, InvalidInput, NotFound, Refused
 from inwriting.importers.prose import read_prose
 from inwriting.record.blob import check_blob
 from inwriting.storage import schema as t
@@ -159,7 +159,7 @@ def _prose_answer(
             )
         ).first()
     if found.form != "prose":
-        raise InvalidInput(f"{answer} answers point by point; only an answer in prose is aligned")
+        raise Refused(f"{answer} answers point by point; only an answer in prose is aligned")
     if row is None:
         raise NotFound(f"the text of {answer} ({found.content}) is not in this database")
     salt, content = bytes(row.salt), bytes(row.content)
@@ -173,7 +173,12 @@ def suggestions(
     """How the engine reads each paragraph of the prose answer against the version's points."""
     chosen = engine(engine_name)  # an unknown engine is refused before anything is read
     found, blocks = _prose_answer(app, answer, viewer)
-    view = read_version(app, found.version, viewer=viewer)
+    try:
+        view = read_version(app, found.version, viewer=viewer)
+    except NotFound:  # the answer is published, the version it answers (named in its id) is not
+        raise Refused(
+            f"{answer} answers {found.version}, which is not published: its points cannot be shown"
+        ) from None
     points = points_of(view.seen_draft)
     alignment = suggest(chosen, paragraphs_of(blocks), points, title=view.seen_draft.title)
     return AlignmentView(found, view.seen_version, points, alignment)
@@ -210,6 +215,10 @@ def _decided(view: AlignmentView, item: dict[str, Any]) -> dict[str, Any]:
             f"the decision on paragraph {n} must be one of {', '.join(DECISIONS)}; got {kind!r}"
         )
     s = view.suggestion(n)
+    if view.alignment.paragraphs[n - 1].heading and kind != "change" and not s.points:
+        raise InvalidInput(
+            f"paragraph {n} is a heading of the answer and addresses nothing: change it or leave it"
+        )
     suggested = {"points": list(s.points), "position": s.position}
     body: dict[str, Any] = {"paragraph": n, "decision": kind, "suggested": suggested}
     if kind == "keep":
@@ -251,7 +260,7 @@ def _point_ids(view: AlignmentView, value: object, n: int) -> list[str]:
     for name in value:
         eid = name if name in eids else by_label.get(name.strip().casefold())
         if eid is None:
-            raise NotFound(f"{view.version.id} has no point {name!r} (paragraph {n})")
+            raise InvalidInput(f"{view.version.id} has no point {name!r} (paragraph {n})")
         if eid not in result:
             result.append(eid)
     return result
@@ -271,7 +280,7 @@ def confirm(
     """Record a delegate's decisions on the suggestions, as one signed event: every paragraph not yet
     decided (`accept_all`), or the decisions given."""
     if accept_all == (decisions is not None):
-        raise InvalidInput("give either --accept-all or --file DECISIONS")
+        raise InvalidInput("confirm either every suggestion (accept all) or the decisions given, not both")
     party = PartyId(as_party)
     day = act_date(app, date)
     view = suggestions(app, answer, viewer=party, engine_name=engine_name)
@@ -283,11 +292,11 @@ def confirm(
             if not p.heading and p.index not in decided
         ]
         if not items:
-            raise Conflict(f"every paragraph of {answer} is already decided; change one with --file")
+            raise Conflict(f"every paragraph of {answer} is already decided; give a decision to change one")
     else:
         items = list(decisions or ())
         if not items:
-            raise InvalidInput("the decisions file holds no decision")
+            raise InvalidInput("no decision given")
     body = {
         "answer": answer,
         "version": view.answer.version,

@@ -185,7 +185,8 @@ def answer(
     if recorded.form == "prose":
         say(f"{recorded.answer}: answer in prose recorded (event {recorded.event.seq}); it answers no point")
         say(
-            f"until its paragraphs are matched to points: inwriting align {recorded.answer}, then align confirm",
+            f"until its paragraphs are matched to points: inwriting align {recorded.answer},"
+            " then align confirm",
             label="note",
             style="yellow",
         )

@@ -215,6 +215,23 @@ CUES: tuple[tuple[str, re.Pattern[str], float], ...] = tuple(
             r"|should be (?:deleted|removed|dropped)|strongly against|firmly against|no basis)\b",
             2.5,
         ),
+        (
+            "accept",
+            r"\b(?:accept(?:s|ed)?|support(?:s|ed)?|agree(?:s|d)? (?:with|to))"
+            r" (?:the|these|this|that|all|both)(?: \w+)?"
+            r" (?:recommendations?|proposals?|suggestions?|points?|requests?|comments?)\b",
+            3.0,
+        ),
+        (  # what was asked has been done: "we have added", "the Convention was ratified"
+            "accept",
+            r"\b(?:(?:ha(?:ve|s|d)|was|were|been)\s+(?:now\s+|already\s+|also\s+|further\s+|been\s+)*"
+            r"|(?:we|slovenia|the government)\s+(?:now\s+|also\s+)?)"
+            r"(?:added|included|clarified|corrected|revised|changed|performed|implemented|adopted|ratified"
+            r"|introduced|established|defined|expanded|updated|removed|conducted|carried out|strengthened"
+            r"|incorporated|addressed|amended|extended|signed|enacted|launched|set up|created|fixed"
+            r"|reformed|continued|carried out|organi[sz]ed|financed|funded|provided|trained)\b",
+            2.2,
+        ),
         ("clarify", r"\?\s*$", 2.0),
         (
             "clarify",
@@ -311,6 +328,7 @@ class Tuning:
     most: int = 3  # at most this many points by similarity alone
     min_words: int = 6  # shorter paragraphs ("Thank you.") address nothing unless they name a point
     beside_heading: bool = True  # under a heading that names points, also link points scored alike
+    heading_ratio: float = 0.5  # of the points a heading names, link those scored this share of the best
 
 
 @dataclass(frozen=True)
@@ -343,6 +361,9 @@ class Alignment:
     unanswered: tuple[str, ...]
 
 
+_LEADING_NUMBER = re.compile(r"^\(?(\d{1,3})[.)]\s")
+
+
 def align(
     paragraphs: Sequence[Paragraph],
     points: Sequence[PointText],
@@ -353,21 +374,35 @@ def align(
     title: str = "",
 ) -> Alignment:
     """Suggest links for every paragraph from `scores[i][j]` (paragraph i, point j) and the points
-    the paragraph or its heading names; a paragraph that names points links just those."""
+    the paragraph or its heading names.
+
+    - A paragraph that names points ("Article 4", "Questions 3 to 5") addresses just those.
+    - An answer numbered like the draft ("1. Slovenia accepts …" answering point 1) is read so, but
+      only when the numbers agree with the words: in most numbered paragraphs, the point of that
+      number is among the three the engine finds most alike (else the numbers are the answer's own).
+    - Under a heading that names points, a paragraph addresses those of them its words are closest
+      to, and (with `beside_heading`) other points it is alike enough to.
+    - Otherwise the engine's scores decide: at least `floor`, at least `ratio` of the best, `most` at most.
+    """
     refs = References(points, title)
+    index = {p.eid: j for j, p in enumerate(points)}
     heading_names: dict[int, tuple[str, ...]] = {}
     current: tuple[str, ...] = ()
     for p in paragraphs:
         if p.heading:
             current = refs.named(p.text)
         heading_names[p.index] = current
+    numbers = _numbered_like_the_draft(paragraphs, points, scores, refs)
     suggestions = []
     for p, row in zip(paragraphs, scores, strict=True):
         links: list[Link] = []
-        if not p.heading:
-            own = refs.named(p.text)
+        if p.heading:  # a heading addresses nothing, unless it answers outright: "Article 4: not acceptable"
+            if read_position(p.text)[0] not in (None, "noted"):
+                links = [Link(eid, 1.0, True) for eid in refs.named(p.text)]
+        else:
+            own = refs.named(p.text) or numbers.get(p.index, ())
             similar: list[Link] = []
-            if not own and len(p.text.split()) >= tuning.min_words and row:
+            if len(p.text.split()) >= tuning.min_words and row:
                 top = max(row)
                 ranked = sorted(range(len(row)), key=lambda j: -row[j])[: tuning.most]
                 similar = [
@@ -375,14 +410,13 @@ def align(
                     for j in ranked
                     if row[j] >= tuning.floor and row[j] >= tuning.ratio * top
                 ]
-            if own:  # a paragraph that names points addresses just those
+            under = heading_names[p.index]
+            if own:
                 links = [Link(eid, 1.0, True) for eid in own]
-            elif heading_names[p.index] and (
-                len(p.text.split()) >= tuning.min_words or read_position(p.text)[0] is not None
-            ):  # its heading names them ("Rejected." under "Article 4"); it may address others besides
-                under = heading_names[p.index]
-                beside = [link for link in similar if link.eid not in under] if tuning.beside_heading else []
-                links = [Link(eid, 1.0, True) for eid in under] + beside
+            elif under and (len(p.text.split()) >= tuning.min_words or read_position(p.text)[0] is not None):
+                links = _closest(under, row, index, tuning)
+                if tuning.beside_heading:
+                    links += [link for link in similar if link.eid not in under]
             else:
                 links = similar
         position, confidence, sentence = (None, 0.0, None)
@@ -396,6 +430,41 @@ def align(
     linked = {eid for s in suggestions for eid in s.points}
     unanswered = tuple(pt.eid for pt in points if not addressed(pt, linked, points))
     return Alignment(engine, tuple(paragraphs), tuple(suggestions), unanswered)
+
+
+def _closest(
+    named: Sequence[str], row: Sequence[float], index: Mapping[str, int], tuning: Tuning
+) -> list[Link]:
+    """Of the points a heading names, those a paragraph under it is closest to (all, when one)."""
+    if len(named) == 1 or not row:
+        return [Link(eid, 1.0, True) for eid in named]
+    scored = [(eid, float(row[index[eid]])) for eid in named if eid in index]
+    best = max(score for _, score in scored)
+    return [Link(eid, round(score, 3), True) for eid, score in scored if score >= tuning.heading_ratio * best]
+
+
+def _numbered_like_the_draft(
+    paragraphs: Sequence[Paragraph],
+    points: Sequence[PointText],
+    scores: Sequence[Sequence[float]],
+    refs: References,
+) -> dict[int, tuple[str, ...]]:
+    numbered: dict[int, tuple[str, ...]] = {}
+    agree = 0
+    index = {p.eid: j for j, p in enumerate(points)}
+    for p, row in zip(paragraphs, scores, strict=True):
+        m = _LEADING_NUMBER.match(p.text)
+        if p.heading or m is None:
+            continue
+        found = tuple(eid for eid in refs.named(f"point {m.group(1)}") if eid in index)
+        if not found:
+            continue
+        numbered[p.index] = found
+        top3 = sorted(range(len(row)), key=lambda j: -row[j])[:3]
+        agree += any(index[eid] in top3 for eid in found)
+    if len(numbered) < 3 or agree < 0.5 * len(numbered):
+        return {}
+    return numbered
 
 
 def addressed(point: PointText, linked: set[str], points: Sequence[PointText]) -> bool:

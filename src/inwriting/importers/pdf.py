@@ -70,8 +70,9 @@ def _page_texts(data: bytes, source: str, *, layout: bool = False) -> list[str]:
                 "the PDF is encrypted; it needs a password to open: save an unprotected copy and import that",
                 where=source,
             )
-        mode = "layout" if layout else "plain"
-        return [page.extract_text(extraction_mode=mode) or "" for page in reader.pages]
+        if layout:
+            return [page.extract_text(extraction_mode="layout") or "" for page in reader.pages]
+        return [page.extract_text() or "" for page in reader.pages]
     except InvalidInput:
         raise
     except (

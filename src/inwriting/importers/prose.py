@@ -64,11 +64,12 @@ def read_prose(data: bytes, *, media_type: str, source: str) -> tuple[Block, ...
 
 
 def looks_like_heading(text: str) -> bool:
-    """A one-line block of a few words that ends without a sentence's punctuation."""
+    """A one-line block of at most 25 words that ends without a sentence's punctuation ("On Article 4",
+    "A. Rule of law: court backlogs (recommendations 30-31, 54-57)")."""
     words = text.split()
     return (
-        0 < len(words) <= 12
-        and len(text) <= 100
+        0 < len(words) <= 25
+        and len(text) <= 200
         and "\n" not in text.strip()
         and not _HEADING_END.search(text)
     )

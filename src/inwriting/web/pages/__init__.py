@@ -8,6 +8,7 @@ The order matters: `/versions/{version:path}` (in `versions`) comes after every 
 from __future__ import annotations
 
 from inwriting.web.pages import (
+    alignment,
     answers,
     dashboard,
     drafting,
@@ -30,6 +31,7 @@ for _module in (
     tracks,
     drafting,
     answers,
+    alignment,
     versions,
     publication,
     instruments,

@@ -197,4 +197,3 @@ def alignment_confirm(
         status = exc.http_status
         return _page(request, viewer, view, engine, status=status, typed=typed, date=date, error=str(exc))
     return redirect(_here(answer, engine, recorded=str(done.seq)))
-

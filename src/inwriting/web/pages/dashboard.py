@@ -15,6 +15,7 @@ from inwriting.domain import events as ev
 from inwriting.domain.events import Event
 from inwriting.web.auth import AppDep
 from inwriting.web.pages.links import (
+    alignment_url,
     disclosure_url,
     instrument_url,
     meeting_url,
@@ -61,6 +62,13 @@ def describe(event: Event) -> tuple[str, str]:
         return f"acknowledged receipt of {_s(b, 'version')}", version_url(_s(b, "version"))
     if t == ev.ANSWER_GIVEN:
         return f"answered {_s(b, 'version')} ({_s(b, 'form')})", text_url(_s(b, "answer"))
+    if t == ev.ANSWER_ALIGNED:
+        decided = b.get("decisions")
+        count = len(decided) if isinstance(decided, list) else 0
+        return (
+            f"confirmed how {count} paragraph{'s' if count != 1 else ''} of {_s(b, 'answer')} read",
+            alignment_url(_s(b, "answer")),
+        )
     if t == ev.MEETING_HELD:
         return f"meeting at {_s(b, 'place')}", meeting_url(event.track or "", _s(b, "meeting"))
     if t in (ev.PRECONDITION_ADDED, ev.PRECONDITION_ANSWERED):
