@@ -184,7 +184,7 @@ def test_a_form_error_keeps_the_input_and_writes_nothing(web: TestClient, prose:
     text = "The Parties should be free to deploy."
     unknown = {"decision:3": "change", "points:3": ["art_99"], "position:3": "amend", "text:3": text}
     missing = post(web, URL, {**unknown, "step": "record"})
-    assert missing.status_code == 404
+    assert missing.status_code == 400
     assert "t@v1 has no point 'art_99' (paragraph 3)" in html.unescape(missing.text)
     assert f">{text}</textarea>" in missing.text and '<option value="amend" selected>' in missing.text
 
