@@ -29,6 +29,7 @@ BENCHES = (
     "docx_import",
     "instrument_pdf",
     "search",
+    "alignment",
     "web_load",
 )
 

@@ -165,7 +165,7 @@ class EmbeddingEngine:
     """Cosine similarity of sentence embeddings, blended with TF-IDF's exact terms."""
 
     name = "embeddings"
-    tuning = Tuning(floor=0.2, ratio=0.7, most=1, heading_ratio=0.7)
+    tuning = Tuning(floor=0.15, ratio=0.7, most=1, heading_ratio=0.85)
     blend = 0.3  # the embeddings' share of the score (set on the labelled set; see bench/alignment.py)
 
     def scores(self, paragraphs: Sequence[str], points: Sequence[str]) -> Matrix:

@@ -361,7 +361,7 @@ class Alignment:
     unanswered: tuple[str, ...]
 
 
-_LEADING_NUMBER = re.compile(r"^\(?(\d{1,3})[.)]\s")
+_LEADING_NUMBERS = re.compile(r"^(?:\(?\d{1,3}[.)],?\s+)+")  # "2. …", "59., 60. …", "(3) …"
 
 
 def align(
@@ -453,10 +453,11 @@ def _numbered_like_the_draft(
     agree = 0
     index = {p.eid: j for j, p in enumerate(points)}
     for p, row in zip(paragraphs, scores, strict=True):
-        m = _LEADING_NUMBER.match(p.text)
+        m = _LEADING_NUMBERS.match(p.text)
         if p.heading or m is None:
             continue
-        found = tuple(eid for eid in refs.named(f"point {m.group(1)}") if eid in index)
+        said = re.findall(r"\d{1,3}", m.group(0))
+        found = tuple(eid for n in said for eid in refs.named(f"point {n}") if eid in index)
         if not found:
             continue
         numbered[p.index] = found
