@@ -19,12 +19,12 @@ import threading
 from collections.abc import Sequence
 from typing import Any, Protocol
 
-from inwriting.domain.alignment import Alignment, Paragraph, PointText, Tuning, align
+from inwriting.domain.alignment import ENGINES, Alignment, Paragraph, PointText, Tuning, align
 from inwriting.errors import InvalidInput
 
 Matrix = list[list[float]]
+__all__ = ["DEFAULT_ENGINE", "ENGINES", "Engine", "engine", "suggest"]
 
-ENGINES = ("tfidf", "embeddings", "keyword")
 DEFAULT_ENGINE = "tfidf"
 
 

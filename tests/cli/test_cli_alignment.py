@@ -118,3 +118,9 @@ def test_errors_name_the_problem_and_write_nothing(answered: Cli, args: list[str
     answered.fails(*(files.get(a, a) for a in args), mentions=mentions)
     assert mentions in answered.fails_json(*(files.get(a, a) for a in args))["message"]
     assert leaf_count(answered) == size
+
+
+def test_options_may_come_before_the_answer_or_the_command(answered: Cli) -> None:
+    assert answered.ok_json("align", "--engine", "keyword", US_ANSWER)["engine"] == "keyword"
+    done = answered.ok_json("align", "--as", "US", "confirm", US_ANSWER, "--accept-all")
+    assert done["event"]["type"] == "answer.aligned"

@@ -123,3 +123,25 @@ def test_any_bytes_are_read_or_refused_with_invalid_input(data: bytes, media_typ
         assert str(exc)
     else:
         assert blocks and all(text.strip() == text and text for text, _ in blocks)
+
+
+def test_markdown_with_raw_html_is_refused() -> None:
+    data = b"We accept Article 5.\n\n<div>\nWe reject Article 4 outright.\n</div>\n"
+    with pytest.raises(InvalidInput, match="raw HTML at line 3"):
+        read_prose(data, media_type=MARKDOWN, source="a.md")
+
+
+def test_too_many_paragraphs_are_refused_before_reading_them() -> None:
+    import time
+
+    data = b"a\n\n" * 2_000_000  # 6 MB of one-letter paragraphs
+    started = time.perf_counter()
+    for media_type in (TEXT, MARKDOWN):
+        with pytest.raises(InvalidInput, match="more than 5000 paragraphs"):
+            read_prose(data, media_type=media_type, source="many")
+    assert time.perf_counter() - started < 5  # refused at the 5,001st paragraph, not after parsing
+
+
+def test_blocks_of_no_letter_or_digit_are_layout() -> None:
+    data = "We accept.\n\n***\n\n\u200b\n\nWe reject.\n".encode()
+    assert read_prose(data, media_type=TEXT, source="a.txt") == (("We accept.", False), ("We reject.", False))

@@ -14,6 +14,7 @@ from inwriting.app import bundles, disclosure
 from inwriting.app import log as log_cases
 from inwriting.app import negotiation as neg
 from inwriting.app.context import App
+from inwriting.domain.events import PartyId
 from inwriting.errors import Conflict, InvalidInput, NotFound, Refused
 from inwriting.storage import store as st
 from inwriting.storage.projections import load_state
@@ -314,3 +315,88 @@ def test_unreadable_prose_is_refused_before_anything_is_written(
     assert TREATY_ARTICLES  # the treaty is untouched: still unanswered
     [us] = neg.status(record, T)
     assert us.answers == ()
+
+
+# ---- what the rules and the recorder check of an answer.aligned event, whoever built it -----------
+
+
+def crafted(view: al.AlignmentView, **changes: object) -> dict[str, object]:
+    """The body `align confirm` would sign for keeping paragraph 4, with `changes` made to it."""
+    s = view.suggestion(4)
+    decision = {
+        "paragraph": 4,
+        "decision": "keep",
+        "points": list(s.points),
+        "position": s.position,
+        "text": s.sentence,
+        "suggested": {"points": list(s.points), "position": s.position},
+    }
+    body: dict[str, object] = {
+        "answer": US_ANSWER,
+        "version": T,
+        "date": "2022-01-28",
+        "engine": "tfidf",
+        "reading": view.reading,
+        "paragraphs": len(view.alignment.paragraphs),
+        "decisions": [decision],
+    }
+    decision.update({k[2:]: v for k, v in changes.items() if k.startswith("d_")})
+    body.update({k: v for k, v in changes.items() if not k.startswith("d_")})
+    return body
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"paragraphs": 5}, "reads as 8 paragraphs; the confirmed reading says 5"),
+        ({"paragraphs": 3}, "paragraph must be a number from 1 to 3"),
+        ({"reading": "sha256:" + "ab" * 32}, "its text reads as sha256:"),
+        ({"engine": "made-up"}, "engine must be one of tfidf, embeddings, keyword"),
+        ({"d_by": "US"}, "unknown fields by"),
+        ({"d_decision": "change", "d_points": [], "d_position": None}, "addresses no point|that is a drop"),
+        ({"d_decision": "drop", "d_points": [], "d_position": None}, "carries no text"),
+        ({"d_suggested": {"points": []}}, "must carry what was suggested"),
+    ],
+)
+def test_a_crafted_reading_is_refused_on_append(prose: App, changes: dict[str, object], message: str) -> None:
+    from inwriting.app.recorder import record as record_event
+    from inwriting.domain import events as ev
+    from inwriting.domain.events import PartyId
+    from inwriting.errors import RecordError
+
+    view = al.suggestions(prose, US_ANSWER, viewer="US")
+    size = log_size(prose)
+    with pytest.raises((RecordError, InvalidInput), match=message):
+        record_event(prose, PartyId("RU"), ev.ANSWER_ALIGNED, crafted(view, **changes), track="ru-us")
+    assert log_size(prose) == size
+    al.confirm(prose, US_ANSWER, as_party="US", accept_all=True)  # the answering party is not locked out
+
+
+def test_the_author_never_overrules_the_answering_party_on_a_point(prose: App) -> None:
+    both = {"paragraph": 4, "decision": "change", "points": ["art_1", "art_2"], "position": "reject"}
+    al.confirm(prose, US_ANSWER, as_party="US", decisions=[both])
+    welcome = {"paragraph": 2, "decision": "change", "points": ["art_1"], "position": "accept"}
+    al.confirm(prose, US_ANSWER, as_party="RU", decisions=[welcome])
+    [us] = neg.status(prose, T)
+    assert us.coverage.positions["art_1"].position == "reject"  # US's own reading stands
+    assert us.coverage.positions["art_1"].reason == "in prose, paragraph 4"
+
+
+def test_a_reader_of_some_published_points_sees_no_other(prose: App, tmp_path: Path) -> None:
+    al.confirm(prose, US_ANSWER, as_party="US", accept_all=True)
+    disclosure.publish(prose, US_ANSWER, as_party="US", date="2022-01-30")
+    disclosure.publish(prose, T, as_party="RU", points=["art_4"], date="2022-01-30")
+    view = al.suggestions(prose, US_ANSWER, viewer="NATO").to_json()
+    named = {
+        x["eid"]
+        for p in view["paragraphs"]
+        for x in [*p["points"], *((p["confirmed"] or {}).get("points") or [])]
+    }
+    named |= {x["eid"] for x in [*view["unanswered"], *view["confirmed"]["unanswered"]]}
+    from inwriting.app import drafts
+
+    seen = {eid for eid, _ in drafts.get_version(prose, T, viewer=PartyId("NATO"))[0].outline}
+    assert seen == {"art_4", "art_4__para_1", "art_4__para_2"} and named <= seen
+    path = tmp_path / "NATO.bundle"
+    bundles.export(prose, path, "sg", as_party="NATO")
+    assert b'"answer.aligned"' not in plain_bytes(path)  # its decisions name points NATO may not see

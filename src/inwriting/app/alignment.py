@@ -36,7 +36,7 @@ from inwriting.domain.documents import DraftText, Point
 from inwriting.domain.events import PartyId
 from inwriting.domain.model import DECISIONS, NEEDS_TEXT, POSITIONS, Answer, Decision, Position, Version
 from inwriting.errors import Conflict, InvalidInput, NotFound, Refused
-from inwriting.importers.prose import read_prose
+from inwriting.importers.prose import read_prose, reading_of
 from inwriting.record.blob import check_blob
 from inwriting.storage import schema as t
 
@@ -51,6 +51,7 @@ class AlignmentView:
     version: Version
     points: tuple[PointText, ...]
     alignment: Alignment
+    reading: str  # the digest of the paragraphs as read (`importers.prose.reading_of`)
 
     @property
     def paths(self) -> dict[str, str]:
@@ -118,7 +119,7 @@ def _paragraph_json(
         if decided is None
         else {
             "decision": decided.decision,
-            "points": [{"eid": e, "label": paths.get(e, e)} for e in decided.points],
+            "points": [{"eid": e, "label": paths[e]} for e in decided.points if e in paths],
             "position": decided.position,
             "text": decided.text,
             "by": decided.by,
@@ -173,6 +174,13 @@ def suggestions(
     """How the engine reads each paragraph of the prose answer against the version's points."""
     chosen = engine(engine_name)  # an unknown engine is refused before anything is read
     found, blocks = _prose_answer(app, answer, viewer)
+    reading = reading_of(blocks)
+    if found.reading is not None and found.reading != reading:
+        raise Conflict(
+            f"{answer} now reads into other paragraphs than when it was first confirmed (this version of"
+            f" inwriting reads it as {reading}, the record says {found.reading}): its decisions cannot be"
+            " shown against these paragraphs"
+        )
     try:
         view = read_version(app, found.version, viewer=viewer)
     except NotFound:  # the answer is published, the version it answers (named in its id) is not
@@ -181,7 +189,7 @@ def suggestions(
         ) from None
     points = points_of(view.seen_draft)
     alignment = suggest(chosen, paragraphs_of(blocks), points, title=view.seen_draft.title)
-    return AlignmentView(found, view.seen_version, points, alignment)
+    return AlignmentView(found, view.seen_version, points, alignment, reading)
 
 
 def read_decisions(path: Path) -> list[dict[str, Any]]:
@@ -215,7 +223,7 @@ def _decided(view: AlignmentView, item: dict[str, Any]) -> dict[str, Any]:
             f"the decision on paragraph {n} must be one of {', '.join(DECISIONS)}; got {kind!r}"
         )
     s = view.suggestion(n)
-    if view.alignment.paragraphs[n - 1].heading and kind != "change" and not s.points:
+    if view.alignment.paragraphs[n - 1].heading and kind == "keep" and not s.points:
         raise InvalidInput(
             f"paragraph {n} is a heading of the answer and addresses nothing: change it or leave it"
         )
@@ -302,6 +310,7 @@ def confirm(
         "version": view.answer.version,
         "date": day,
         "engine": view.alignment.engine,
+        "reading": view.reading,
         "paragraphs": len(view.alignment.paragraphs),
         "decisions": [_decided(view, item) for item in items],
     }

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from inwriting.app.context import App
+from inwriting.app.readings import reading_mismatch
 from inwriting.app.setup import log_signer
 from inwriting.domain.fold import process_of
 from inwriting.domain.model import State
@@ -252,6 +253,9 @@ def _check_texts(conn: Connection, state: State) -> None:
         if stored is None:
             raise VerificationError(f"its text {answer.content} is missing", where=f"answer {aid}")
         check_blob(answer.content, *stored, where=f"answer {aid} (event {answer.seq})")
+        why = reading_mismatch(conn, answer)
+        if why is not None:
+            raise VerificationError(why, where=f"answer {aid} (its confirmed reading)")
     for iid, instrument in sorted(state.instruments.items()):
         stored = st.blob(conn, instrument.content)
         if stored is None:

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import bindparam, select
 
 from inwriting.app.context import App, format_time
+from inwriting.app.readings import reading_mismatch
 from inwriting.domain import events as ev
 from inwriting.domain.events import Actor, Event, EventType, PartyId
 from inwriting.domain.fold import process_of, references
@@ -107,6 +108,7 @@ def append_signed(writer: LogWriter, signed: SignedEvent, *, signed_by: SigningK
     before = writer.load(references(signed.event))
     after = check_signed(before, writer.head, signed, signed_by=signed_by.public if signed_by else None)
     _check_agreed_text(writer, signed.event, after)
+    _check_reading(writer, signed.event, after)
     writer.append(signed, before, after, process_of(after, signed.event))
     search_index.index_event(writer.conn, signed.event)  # the full-text index, in the same transaction
     event = signed.event
@@ -156,6 +158,16 @@ def _check_agreed_text(writer: LogWriter, event: Event, after: State) -> None:
         )
     except InvalidInput as exc:
         raise RecordError(exc.message, where=where) from exc
+
+
+def _check_reading(writer: LogWriter, event: Event, after: State) -> None:
+    """A confirmed reading of a prose answer must name the paragraphs the stored answer reads into."""
+    if event.type != ev.ANSWER_ALIGNED:
+        return
+    answer = after.answers[str(event.body.get("answer"))]
+    why = reading_mismatch(writer.conn, answer)
+    if why is not None:
+        raise RecordError(f"answer {answer.id}: {why}", where=f"event {event.seq} ({event.type})")
 
 
 def record(

@@ -35,9 +35,27 @@ class _ShowByDefault(TyperGroup):
     """`align ANSWER` is `align show ANSWER`; `align confirm ANSWER` records decisions."""
 
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:  # typer's own vendored click.Context
-        words = [a for a in args if not a.startswith("-")]
-        if words and words[0] not in self.commands:
+        taking = {  # the options that take a value: their value is not the command's name
+            name
+            for command in self.commands.values()
+            for param in command.params
+            if getattr(param, "opts", None) and not getattr(param, "is_flag", False)
+            for name in param.opts
+            if name.startswith("-")
+        }
+        at, skip = None, False
+        for i, arg in enumerate(args):
+            if skip:
+                skip = False
+            elif arg.startswith("-"):
+                skip = arg in taking
+            else:
+                at = i
+                break
+        if at is not None and args[at] not in self.commands:
             args = ["show", *args]
+        elif at:  # `align --db X confirm A`: the options belong to the command named after them
+            args = [args[at], *args[:at], *args[at + 1 :]]
         return super().parse_args(ctx, args)
 
 

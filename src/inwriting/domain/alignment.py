@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 from inwriting.domain.model import Decision, Position
 
+ENGINES = ("tfidf", "embeddings", "keyword")  # the engines `inwriting.alignment` offers
+
 # --- what the engines read -------------------------------------------------------------------------
 
 
@@ -496,16 +498,17 @@ def merge(standing: Iterable[Decision], new: Iterable[Decision]) -> tuple[Decisi
 _COMMITTAL = ("reject", "counter", "amend", "clarify", "defer", "accept", "noted")
 
 
-def positions_from(decisions: Sequence[Decision]) -> tuple[Position, ...]:
-    """The positions the confirmed paragraphs take. On a point that several paragraphs address, the
-    one addressing the fewest points speaks most directly to it; among equals the most committal
-    position stands (a rejection over a general welcome), then the earlier paragraph. The reason
-    names the paragraph."""
-    best: dict[str, tuple[tuple[int, int, int], Decision]] = {}
+def positions_from(decisions: Sequence[Decision], answering: str | None = None) -> tuple[Position, ...]:
+    """The positions the confirmed paragraphs take. The answering party's own reading comes first
+    (the author's reading of another paragraph never overrules it on a point); then, on a point that
+    several paragraphs address, the one addressing the fewest points speaks most directly to it;
+    among equals the most committal position stands (a rejection over a general welcome), then the
+    earlier paragraph. The reason names the paragraph."""
+    best: dict[str, tuple[tuple[bool, int, int, int], Decision]] = {}
     for d in decisions:
         if d.decision == "drop" or not d.points or d.position is None:
             continue
-        rank = (len(d.points), _COMMITTAL.index(d.position), d.paragraph)
+        rank = (d.by != answering, len(d.points), _COMMITTAL.index(d.position), d.paragraph)
         for eid in d.points:
             if eid not in best or rank < best[eid][0]:
                 best[eid] = (rank, d)

@@ -13,7 +13,7 @@ from typing import Any
 
 from inwriting.domain import events as ev
 from inwriting.domain.access import sees_answer, sees_version
-from inwriting.domain.alignment import merge, positions_from
+from inwriting.domain.alignment import ENGINES, merge, positions_from
 from inwriting.domain.events import Event, PartyId
 from inwriting.domain.model import (
     DECISIONS,
@@ -271,7 +271,8 @@ def _answer_given(state: State, event: Event) -> State:
     return replace(state, answers=state.answers.set(aid, answer))
 
 
-MAX_PARAGRAPHS = 20_000
+MAX_PARAGRAPHS = 5_000  # as importers.prose refuses more
+_DECISION_FIELDS = frozenset({"paragraph", "decision", "points", "position", "text", "suggested"})
 
 
 def _answer_aligned(state: State, event: Event) -> State:
@@ -298,7 +299,17 @@ def _answer_aligned(state: State, event: Event) -> State:
         raise InvalidInput(f"paragraphs must be a whole number from 1 to {MAX_PARAGRAPHS}")
     if answer.paragraphs and count != answer.paragraphs:
         raise InvalidInput(f"{aid} has {answer.paragraphs} paragraphs, not {count}")
-    check_text(_text(event, "engine"), what="engine", max_len=80)
+    engine = event.body.get("engine")
+    if engine not in ENGINES:
+        raise InvalidInput(f"engine must be one of {', '.join(ENGINES)}; got {engine!r}")
+    reading = _text(event, "reading")
+    if not _CONTENT.match(reading):
+        raise InvalidInput("reading must be sha256:<64 hex digits>, the digest of the paragraphs as read")
+    if answer.reading is not None and reading != answer.reading:
+        raise Conflict(
+            f"{aid} was first confirmed as read into other paragraphs ({answer.reading}); this reading"
+            f" ({reading}) does not match, so its paragraph numbers would not name the same words"
+        )
     day = _act_day(event, "date", what="date")
     if day < answer.date:
         raise InvalidInput(f"a confirmation ({day}) cannot predate the answer ({answer.date})")
@@ -320,13 +331,17 @@ def _answer_aligned(state: State, event: Event) -> State:
             )
         decided.append(decision)
     alignment = merge(answer.alignment, decided)
-    done = replace(answer, alignment=alignment, positions=positions_from(alignment), paragraphs=count)
+    positions = positions_from(alignment, answer.party)
+    done = replace(answer, alignment=alignment, positions=positions, paragraphs=count, reading=reading)
     return replace(state, answers=state.answers.set(aid, done))
 
 
 def _decision(item: object, count: int, known: set[str], event: Event) -> Decision:
     if not isinstance(item, dict):
         raise InvalidInput("each decision must be an object")
+    extra = sorted(set(item) - _DECISION_FIELDS)
+    if extra:
+        raise InvalidInput(f"a decision has unknown fields {', '.join(map(str, extra))}")
     n = item.get("paragraph")
     if type(n) is not int or not 1 <= n <= count:
         raise InvalidInput(f"paragraph must be a number from 1 to {count}; got {n!r}")
@@ -335,8 +350,8 @@ def _decision(item: object, count: int, known: set[str], event: Event) -> Decisi
     if kind not in DECISIONS:
         raise InvalidInput(f"the decision on {where} must be one of {', '.join(DECISIONS)}; got {kind!r}")
     suggested = item.get("suggested")
-    if not isinstance(suggested, dict):
-        raise InvalidInput(f"the decision on {where} must carry what was suggested")
+    if not isinstance(suggested, dict) or set(suggested) != {"points", "position"}:
+        raise InvalidInput(f"the decision on {where} must carry what was suggested: its points and position")
     points = _eids(item.get("points"), known, where)
     was = _eids(suggested.get("points"), known, f"the suggestion for {where}")
     position, was_position = item.get("position"), suggested.get("position")
@@ -351,7 +366,11 @@ def _decision(item: object, count: int, known: set[str], event: Event) -> Decisi
         raise InvalidInput(f"{where} keeps the suggestion, so its points and position are the suggested ones")
     if kind == "change" and (points, position) == (was, was_position):
         raise InvalidInput(f"{where} is marked changed but is what was suggested")
+    if kind == "change" and not points:
+        raise InvalidInput(f"{where} is changed to address no point: that is a drop")
     text = item.get("text")
+    if kind == "drop" and text is not None:
+        raise InvalidInput(f"a dropped suggestion on {where} carries no text")
     if text is not None:
         if not isinstance(text, str):
             raise InvalidInput(f"the text on {where} must be text or null")

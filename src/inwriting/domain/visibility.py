@@ -56,6 +56,9 @@ def event_visible_to(state: State, event: Event, party: PartyId) -> bool:
         claim = state.claims.get(str(event.body.get("claim")))
         return claim is not None and sees_claim(state, party, claim)
     text = text_of(event)
+    if event.type == ev.ANSWER_ALIGNED:  # it names the version's points: whole readers of both only
+        version = str(event.body.get("version"))
+        return sees_text(state, party, str(text)) == ALL and sees_text(state, party, version) == ALL
     return text is None or sees_text(state, party, text) == ALL
 
 

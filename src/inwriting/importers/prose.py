@@ -9,6 +9,7 @@ refused before anything is recorded.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 from pathlib import PurePath
@@ -16,8 +17,10 @@ from pathlib import PurePath
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
+from inwriting.domain.negotiation import MAX_PARAGRAPHS
 from inwriting.errors import InvalidInput
 from inwriting.importers.text import MAX_BYTES, decode_text
+from inwriting.record.canonical import canonical
 
 Block = tuple[str, bool]
 
@@ -28,7 +31,8 @@ MEDIA_TYPES = {
     "pdf": "application/pdf",
 }
 _SUFFIXES = {".md": "markdown", ".markdown": "markdown", ".docx": "docx", ".pdf": "pdf"}
-MAX_PARAGRAPHS = 20_000
+READER = "prose/1"  # how bytes become paragraphs; a confirmed reading names it (see `reading_of`)
+_BREAKS = re.compile(r"\n(?:[ \t]*\n)+")
 _SPACE = re.compile(r"\s+")
 _HEADING_END = re.compile(r"[.!?;,]\s*$")
 
@@ -49,11 +53,12 @@ def read_prose(data: bytes, *, media_type: str, source: str) -> tuple[Block, ...
     elif media_type == MEDIA_TYPES["pdf"]:
         blocks = _pdf(data, source)
     elif media_type == MEDIA_TYPES["markdown"]:
-        blocks = _markdown(decode_text(data, source))
+        blocks = _markdown(_within_limit(decode_text(data, source), source), source)
     else:
-        blocks = _text(decode_text(data, source))
+        blocks = _text(_within_limit(decode_text(data, source), source))
     blocks = [(unicodedata.normalize("NFC", _SPACE.sub(" ", text).strip()), h) for text, h in blocks]
-    blocks = [(text, heading) for text, heading in blocks if text]
+    # a block of no letter or digit ("***", a lone zero-width space) is layout, not a paragraph
+    blocks = [(text, heading) for text, heading in blocks if any(ch.isalnum() for ch in text)]
     if not blocks:
         raise InvalidInput("the answer holds no text to read", where=source)
     if len(blocks) > MAX_PARAGRAPHS:
@@ -61,6 +66,23 @@ def read_prose(data: bytes, *, media_type: str, source: str) -> tuple[Block, ...
             f"the answer has {len(blocks)} paragraphs; the limit is {MAX_PARAGRAPHS}", where=source
         )
     return tuple(blocks)
+
+
+def reading_of(blocks: tuple[Block, ...]) -> str:
+    """The digest a confirmation signs: which words paragraph N is, as this reader read them."""
+    document = {"reader": READER, "paragraphs": [[text, heading] for text, heading in blocks]}
+    return "sha256:" + hashlib.sha256(canonical(document)).hexdigest()
+
+
+def _within_limit(text: str, source: str) -> str:
+    """Refuse a text of more paragraphs than the limit before reading it (a hostile file of millions
+    of one-word paragraphs would otherwise cost minutes and gigabytes)."""
+    for count, _ in enumerate(_BREAKS.finditer(text), 2):
+        if count > MAX_PARAGRAPHS:
+            raise InvalidInput(
+                f"the answer has more than {MAX_PARAGRAPHS} paragraphs; that is the limit", where=source
+            )
+    return text
 
 
 def looks_like_heading(text: str) -> bool:
@@ -80,11 +102,17 @@ def _text(text: str) -> list[Block]:
     return [(b, looks_like_heading(b)) for b in blocks if b]
 
 
-def _markdown(text: str) -> list[Block]:
+def _markdown(text: str, source: str) -> list[Block]:
     tokens = MarkdownIt("commonmark").parse(text)
     blocks: list[Block] = []
     heading = False
     for token in tokens:
+        if token.type == "html_block":  # words no reader of the rendered answer sees, or markup
+            line = token.map[0] + 1 if token.map else 1
+            raise InvalidInput(
+                f"the Markdown holds raw HTML at line {line}: remove it, or give the answer as plain text",
+                where=f"{source}:{line}",
+            )
         if token.type == "heading_open":
             heading = True
         elif token.type == "heading_close":
@@ -147,7 +175,7 @@ def _pdf(data: bytes, source: str) -> list[Block]:
             blocks.append((line, True))
             continue
         current.append(line)
-        if line[-1] in ".!?:" and len(line) < 0.85 * width:
+        if line and line[-1] in ".!?:" and len(line) < 0.85 * width:
             blocks.append((" ".join(current), False))
             current = []
     if current:

@@ -261,6 +261,7 @@ def _answers(rows: Any) -> dict[str, Answer]:
             r.seq,
             tuple(_decision(d) for d in json.loads(r.alignment)),
             r.paragraphs,
+            r.reading,
         )
         for r in rows
     }
@@ -583,6 +584,7 @@ def _answer_row(a: Answer) -> Row:
             ]
         ),
         "paragraphs": a.paragraphs,
+        "reading": a.reading,
     }
 
 

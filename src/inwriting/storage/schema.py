@@ -204,6 +204,7 @@ answers = Table(
     # delegate, seq], ...]: a prose answer's confirmed paragraphs
     Column("alignment", Text, nullable=False, server_default="[]"),
     Column("paragraphs", Integer, nullable=False, server_default="0"),
+    Column("reading", String(71), nullable=True),
 )
 
 meetings = Table(

@@ -1,4 +1,5 @@
-"""A prose answer's confirmed reading: the decisions on its paragraphs, and how many it has.
+"""A prose answer's confirmed reading: the decisions on its paragraphs, how many it has, and the
+digest of those paragraphs as read.
 
 Revision ID: 0008
 Revises: 0007
@@ -20,9 +21,11 @@ def upgrade() -> None:
     with op.batch_alter_table("answers") as batch:
         batch.add_column(sa.Column("alignment", sa.Text, nullable=False, server_default="[]"))
         batch.add_column(sa.Column("paragraphs", sa.Integer, nullable=False, server_default="0"))
+        batch.add_column(sa.Column("reading", sa.String(71), nullable=True))
 
 
 def downgrade() -> None:
     with op.batch_alter_table("answers") as batch:
+        batch.drop_column("reading")
         batch.drop_column("paragraphs")
         batch.drop_column("alignment")
