@@ -12,31 +12,13 @@ from typing import Any
 
 import pytest
 
+from tests.storage.test_alignment import PROSE
 from tests.web.conftest import TREATY, Api, error_of
 
 pytestmark = pytest.mark.skipif(not TREATY.exists(), reason=f"the corpus is not at {TREATY.parent}")
 
 ANSWER = "t@v1/answer/US/1"
 URL = f"/answers/{ANSWER}/alignment"
-PROSE = """Response of the United States to the Russian draft
-
-The United States has studied the draft treaty with care and is ready to talk.
-
-On the indivisibility of security
-
-We cannot accept Article 1 as drafted: each State is free to choose its alliances and security
-arrangements, and no State should strengthen its security at the expense of others.
-
-NATO enlargement
-
-The United States will not agree to close NATO's open door. Article 4 is a non-starter.
-
-We propose instead reciprocal transparency measures on intermediate-range missiles in Europe, and
-we are ready to discuss Article 5 on that basis.
-
-What does Russia mean by "areas where they could be perceived as a threat" in Article 6? We ask
-Russia to clarify.
-"""
 HEADINGS = [True, False, True, False, True, False, False, False]
 
 
