@@ -84,6 +84,10 @@ def _page_texts(data: bytes, source: str, *, layout: bool = False) -> list[str]:
         IndexError,
         AttributeError,
         OSError,
+        NotImplementedError,  # a stream with a filter pypdf does not know (found by fuzzing)
+        ZeroDivisionError,
+        OverflowError,
+        RecursionError,
     ) as exc:
         # pypdf reports a damaged file through its own errors and, deeper in, through these
         raise InvalidInput(
