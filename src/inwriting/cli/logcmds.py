@@ -228,12 +228,39 @@ def verify(
             help="Also check a text revealed by `inwriting reveal` against the bundle.",
         ),
     ] = None,
+    checkpoint_files: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--checkpoint",
+            metavar="FILE",
+            help="A signed checkpoint of the same log from elsewhere: report a fork if the bundle"
+            " contradicts it (repeatable).",
+        ),
+    ] = None,
+    witnesses: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--witness",
+            metavar="KEY",
+            help="Require this witness's cosignature on the bundle's latest checkpoint (repeatable).",
+        ),
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Verify a bundle (and a reveal against it) with no database and no network."""
+    given = [(f"checkpoint {path}", _read_text(path)) for path in checkpoint_files or []]
+    if reveal_file is not None and (given or witnesses):
+        raise InvalidInput("--checkpoint and --witness check the bundle alone: run verify without --reveal")
     with progress_bar(f"verifying {bundle.name}", as_json=as_json) as progress:
         if reveal_file is None:
-            report, revealed = verify_bundle(bundle, trusted_log_key=log_key, progress=progress), None
+            report = verify_bundle(
+                bundle,
+                trusted_log_key=log_key,
+                progress=progress,
+                checkpoints=given,
+                witnesses=witnesses or [],
+            )
+            revealed = None
         else:
             report, revealed = verify_reveal(bundle, reveal_file, trusted_log_key=log_key, progress=progress)
     if as_json:
@@ -247,6 +274,15 @@ def verify(
     )
     view = "" if report.party is None else f", as {report.party} sees it"
     say(f"log {report.origin}, key {report.log_key}{view} ({report.seconds:.2f} s)")
+    if report.extra_checkpoints:
+        say(
+            f"{plural(report.extra_checkpoints, 'given checkpoint')} checked against the bundle: no fork",
+            label="ok",
+        )
+    for note in report.beyond:
+        say(note, label="note", style="yellow")
+    for witness in report.cosigned_by:
+        say(f"latest checkpoint cosigned by witness {witness}", label="ok")
     if revealed is not None:
         say(revealed.summary(), label="revealed")
     if log_key is None:
@@ -255,3 +291,10 @@ def verify(
             label="note",
             style="yellow",
         )
+
+
+def _read_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InvalidInput(f"cannot read {path}: {exc}") from exc

@@ -18,6 +18,7 @@ from inwriting.cli.instruments import instrument_app, notes_app
 from inwriting.cli.register import claim_app, commitment_app, commitments_app, statement_app
 from inwriting.cli.registry import key_app, party_app, process_app, track_app
 from inwriting.cli.talks import meeting_app, precondition_app
+from inwriting.cli.witness import witness_app
 
 app = typer.Typer(
     name="inwriting",
@@ -51,6 +52,7 @@ app.add_typer(statement_app, name="statement")
 app.add_typer(claim_app, name="claim")
 app.add_typer(logcmds.log_app, name="log")
 app.add_typer(logcmds.prove_app, name="prove")
+app.add_typer(witness_app, name="witness")
 app.command("checkpoint")(reports_errors(logcmds.checkpoint))
 app.command("export")(reports_errors(logcmds.export))
 app.command("verify")(reports_errors(logcmds.verify))

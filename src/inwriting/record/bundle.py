@@ -14,7 +14,7 @@ import multiprocessing
 import os
 import time
 from collections import deque
-from collections.abc import Callable, Collection, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,7 +24,8 @@ from inwriting.domain.model import State
 from inwriting.errors import InvalidInput, InwritingError, VerificationError
 from inwriting.record import merkle
 from inwriting.record.chain import ZERO_HASH
-from inwriting.record.checkpoint import Checkpoint, open_checkpoint
+from inwriting.record.checkpoint import Checkpoint, open_checkpoint, parse_checkpoint_body
+from inwriting.record.cosignature import CosignerKey, open_cosigned
 from inwriting.record.envelope import hash_ref
 from inwriting.record.instrument import signature_of_event
 from inwriting.record.keys import PublicKey
@@ -41,7 +42,7 @@ from inwriting.record.linecheck import (
     key_from_line,
     leaf_line,
 )
-from inwriting.record.note import NoteVerifier
+from inwriting.record.note import NoteVerifier, parse_note
 from inwriting.record.verifier import check_signed_in_order
 
 FORMAT = "inwriting-bundle/v1"  # the operator's view: events and leaf hashes
@@ -143,6 +144,9 @@ class BundleReport:
     party: str | None = None  # whose view, for a party's bundle
     texts: int = 0  # texts checked against the hashes their events signed
     instrument_signatures: int = 0  # signatures on instruments checked over the texts' hashes
+    extra_checkpoints: int = 0  # checkpoints given beside the bundle, checked against its tree
+    beyond: list[str] = field(default_factory=list)  # given checkpoints past its end: not checkable here
+    cosigned_by: list[str] = field(default_factory=list)  # witnesses whose cosignature on it verified
 
     def to_json(self) -> dict[str, Any]:
         return {"ok": True, **self.__dict__}
@@ -235,14 +239,27 @@ def verify_bundle(
     trusted_log_key: str | None = None,
     progress: Progress | None = None,
     workers: int | None = None,
+    checkpoints: Sequence[tuple[str, str]] = (),
+    witnesses: Sequence[str] = (),
 ) -> BundleReport:
     """Check every signature, the chain, the tree, the checkpoints and every text the bundle carries
     against the hash its event signed; no database, no network.
 
     Batches of lines are checked in worker processes (`workers`, default: every core) when the bundle
     is large enough to repay starting them; call it under `if __name__ == "__main__":` in scripts.
+
+    `checkpoints` are (label, signed note) pairs from elsewhere (another party, a witness): one of the
+    same log that the bundle's tree contradicts is a fork. `witnesses` are cosigner keys whose
+    cosignature the bundle's latest checkpoint must carry.
     """
-    return check_bundle(path, trusted_log_key=trusted_log_key, progress=progress, workers=workers).report
+    return check_bundle(
+        path,
+        trusted_log_key=trusted_log_key,
+        progress=progress,
+        workers=workers,
+        checkpoints=checkpoints,
+        witnesses=witnesses,
+    ).report
 
 
 @dataclass(frozen=True)
@@ -262,6 +279,8 @@ def check_bundle(
     progress: Progress | None = None,
     workers: int | None = None,
     keep_leaves: Collection[int] = (),
+    checkpoints: Sequence[tuple[str, str]] = (),
+    witnesses: Sequence[str] = (),
 ) -> CheckedBundle:
     """`verify_bundle`, keeping what a later check against the bundle needs (a reveal's leaf)."""
     started = time.perf_counter()
@@ -276,8 +295,10 @@ def check_bundle(
             header_obj = json.loads(first)
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise VerificationError(f"not JSON: {exc}", where="line 1") from exc
-        header, _, checkpoints = _header(header_obj, trusted_log_key)
-        joiner = _Joiner(checkpoints, frozenset(keep_leaves))
+        header, verifier, signed = _header(header_obj, trusted_log_key)
+        extra, beyond = _extra_checkpoints(header, verifier, checkpoints)
+        cosigned_by = _cosigners(header, witnesses)
+        joiner = _Joiner(signed, frozenset(keep_leaves), extra)
         processes = workers or ((os.cpu_count() or 1) if reader.total > PARALLEL_BYTES else 1)
         with _BatchRunner(processes) as runner:
             for batch in runner.run(reader):
@@ -307,21 +328,76 @@ def check_bundle(
         joiner.frontier.root().hex(),
         joiner.events,
         joiner.frontier.size - joiner.events,
-        len(checkpoints),
+        len(signed),
         time.perf_counter() - started,
         sorted(state.parties),
         header.party,
         joiner.texts,
         joiner.signatures_checked,
+        sum(len(given) for given in extra.values()),
+        beyond,
+        cosigned_by,
     )
     return CheckedBundle(report, state, joiner.kept)
+
+
+def _extra_checkpoints(
+    header: Header, verifier: NoteVerifier, given: Sequence[tuple[str, str]]
+) -> tuple[dict[int, list[tuple[str, Checkpoint]]], list[str]]:
+    """The given checkpoints of this log that the bundle's tree can be checked against, by size, and
+    a note for each one beyond its end (only a consistency proof from the log could link those)."""
+    extra: dict[int, list[tuple[str, Checkpoint]]] = {}
+    beyond: list[str] = []
+    for label, note in given:
+        try:
+            cp = open_checkpoint(note, verifier, origin=header.origin)
+        except InwritingError as exc:
+            raise VerificationError(
+                f"not a checkpoint signed by this bundle's log {header.origin}: {exc}", where=label
+            ) from exc
+        if cp.size == 0 and cp.root != merkle.EMPTY_ROOT:
+            raise VerificationError(f"fork: it signs root {cp.root.hex()} for the empty tree", where=label)
+        if cp.size > header.size:
+            beyond.append(f"{label}: size {cp.size} is past the bundle's {header.size}; not checked")
+        else:
+            extra.setdefault(cp.size, []).append((label, cp))
+    return extra, beyond
+
+
+def _cosigners(header: Header, witnesses: Sequence[str]) -> list[str]:
+    """Each witness key must have cosigned the bundle's latest checkpoint."""
+    latest = next(
+        (
+            note
+            for note in header.checkpoints
+            if parse_checkpoint_body(parse_note(note).text).size == header.size
+        ),
+        None,
+    )
+    found = []
+    for vkey in witnesses:
+        try:
+            key = CosignerKey.from_vkey(vkey)
+        except InvalidInput as exc:
+            raise VerificationError(exc.message, where="--witness") from exc
+        if latest is None:
+            raise VerificationError("no checkpoint covers the bundle", where="header")
+        open_cosigned(latest, key)
+        found.append(f"{key.name}+{key.key_id.hex()}")
+    return found
 
 
 class _Joiner:
     """The in-order checks: links between batches, the key events, the keys each batch used, the tree."""
 
-    def __init__(self, checkpoints: dict[int, Checkpoint], keep: frozenset[int] = frozenset()) -> None:
+    def __init__(
+        self,
+        checkpoints: dict[int, Checkpoint],
+        keep: frozenset[int] = frozenset(),
+        extra: dict[int, list[tuple[str, Checkpoint]]] | None = None,
+    ) -> None:
         self.checkpoints = checkpoints
+        self.extra = extra or {}
         self.state = State()
         self.frontier = merkle.Frontier()
         self.head_leaf = ZERO_HASH
@@ -435,7 +511,7 @@ class _Joiner:
 
     def _grow(self, batch: BatchResult) -> None:
         start, end = batch.first_seq, batch.first_seq + batch.count
-        inner = any(start < size < end for size in self.checkpoints)
+        inner = any(start < size < end for size in (*self.checkpoints, *self.extra))
         if batch.subtree is not None and not inner and self.frontier.size == start:
             self.frontier.append_subtree(BATCH_LEVEL, batch.subtree)
         else:
@@ -452,6 +528,16 @@ class _Joiner:
                 f"the events do not hash to the signed root {cp.root.hex()}",
                 where=f"checkpoint at size {size}",
             )
+        for label, other in self.extra.get(size, ()):
+            if other.root != self.frontier.root():
+                latest = max(self.checkpoints)
+                raise VerificationError(
+                    f"fork: the log {other.origin} signed two histories: {label} gives size {size} root"
+                    f" {other.root.hex()}, but this bundle's events (under its checkpoint at size {latest},"
+                    f" root {self.checkpoints[latest].root.hex()}) give size {size} root"
+                    f" {self.frontier.root().hex()}",
+                    where=label,
+                )
 
 
 class _BatchRunner:
