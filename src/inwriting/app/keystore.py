@@ -1,7 +1,9 @@
 """The local keystore: private keys stay on this machine, one file per key, readable by the owner only.
 
-A new key is written to a temporary file first and moved into place only once its event has committed,
-so a refused event leaves no orphan key and a committed one never loses its key.
+A new key is written to a temporary file (`KEY.pending`, fsynced) first and moved into place only once
+its event has committed, so a refused event leaves no orphan key. A process killed between the commit
+and the move leaves the key only as `KEY.pending`: a lookup by a key id the log names promotes it then
+(a pending key whose event never committed is named by no event, so it is never looked up).
 """
 
 from __future__ import annotations
@@ -33,13 +35,30 @@ class Keystore:
         return self.root / party / (key_id.replace(":", "-") + ".json")
 
     def has(self, party: str, key_id: str) -> bool:
-        return (party, key_id) in self._loaded or self._path(party, key_id).exists()
+        return (party, key_id) in self._loaded or self._present(party, key_id)
+
+    def _present(self, party: str, key_id: str) -> bool:
+        """The key's file is in place, or is promoted from a `.pending` left by a killed process."""
+        final = self._path(party, key_id)
+        if final.exists():
+            return True
+        pending = final.with_suffix(".pending")
+        try:
+            data = json.loads(pending.read_text(encoding="utf-8"))
+        except (FileNotFoundError, ValueError):
+            return False
+        if not isinstance(data, dict) or data.get("key_id") != key_id:
+            return False
+        os.replace(pending, final)
+        _sync_dir(final.parent)
+        return True
 
     def load(self, party: str, key_id: str) -> SigningKey:
         cached = self._loaded.get((party, key_id))
         if cached is not None:
             return cached
         path = self._path(party, key_id)
+        self._present(party, key_id)
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
             key = SigningKey(bytes.fromhex(data["seed"]))
@@ -73,3 +92,12 @@ class Keystore:
                 final.parent.rmdir()
             raise
         os.replace(temp, final)
+        _sync_dir(final.parent)  # the rename itself survives a power loss
+
+
+def _sync_dir(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

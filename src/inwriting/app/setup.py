@@ -104,8 +104,13 @@ def log_signer(app: App) -> NoteSigner:
 
 def _find_log_seed(keystore: Keystore, vkey: str) -> bytes | None:
     folder = keystore.root / LOG_PARTY
-    for path in sorted(folder.glob("*.json")) if folder.exists() else []:
-        key = keystore.load(LOG_PARTY, path.stem.replace("ed25519-", "ed25519:"))
+    found = (
+        sorted({p.stem for p in [*folder.glob("*.json"), *folder.glob("*.pending")]})
+        if folder.exists()
+        else []
+    )
+    for stem in found:  # a `.pending` one is promoted by `load`; only the log's own key is used
+        key = keystore.load(LOG_PARTY, stem.replace("ed25519-", "ed25519:"))
         if NoteSigner(NoteVerifier.from_vkey(vkey).name, key.seed).vkey == vkey:
             return key.seed
     return None
