@@ -13,6 +13,7 @@ from inwriting.app.context import App
 from inwriting.app.keystore import Keystore
 from inwriting.app.recorder import record_in
 from inwriting.domain import events as ev
+from inwriting.domain.fold import Refs
 from inwriting.errors import InvalidInput, NotFound
 from inwriting.record.checkpoint import Checkpoint
 from inwriting.record.keys import SigningKey, b64
@@ -88,7 +89,7 @@ def init(db: str | None, keystore_dir: str | None, *, origin: str | None = None)
 def log_signer(app: App) -> NoteSigner:
     """The checkpoint signer for this log, from the keystore, matched against the genesis event."""
     with app.store.read() as conn:
-        state = load_state(conn)
+        state = load_state(conn, Refs(meta=True))  # the origin and key only, not the whole state
     if not state.origin or not state.log_vkey:
         raise NotFound("this log has no genesis yet; run `inwriting init`")
     verifier = NoteVerifier.from_vkey(state.log_vkey)
