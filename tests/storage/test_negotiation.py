@@ -996,7 +996,7 @@ def test_a_submitted_answer_must_bring_its_text(record: App) -> None:
     with pytest.raises(RecordError, match="is not stored; submit the text with the event"):
         submit(record, signed.event_bytes, signed.signature)
     assert log_size(record) == before
-    with pytest.raises(RecordError, match="is not stored"):  # another text hashes to another blob
+    with pytest.raises(RecordError, match="is not the one it names"):  # another text hashes to another blob
         submit(record, signed.event_bytes, signed.signature, [(salt, "text/markdown", text + b"x")])
     assert log_size(record) == before
     submit(record, signed.event_bytes, signed.signature, [(salt, "text/markdown", text)])

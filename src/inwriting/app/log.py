@@ -7,25 +7,29 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, create_engine, func, select
 
 from inwriting.app.context import App
+from inwriting.app.drafts import MEDIA_TYPE as DRAFT_MEDIA_TYPE
 from inwriting.app.readings import reading_mismatch
 from inwriting.app.setup import log_signer
 from inwriting.domain.fold import process_of
 from inwriting.domain.model import State
 from inwriting.errors import InvalidInput, InwritingError, NotFound, VerificationError
+from inwriting.importers.prose import MEDIA_TYPES as PROSE_MEDIA_TYPES
 from inwriting.record import merkle
 from inwriting.record.blob import check_blob
 from inwriting.record.canonical import parse
 from inwriting.record.checkpoint import Checkpoint, open_checkpoint, sign_checkpoint
 from inwriting.record.envelope import SignedEvent, hash_ref
+from inwriting.record.instrument import MEDIA_TYPE as INSTRUMENT_MEDIA_TYPE
 from inwriting.record.instrument import check_agreed_text
 from inwriting.record.note import NoteVerifier
 from inwriting.record.verifier import LogVerifier, VerifiedLog
+from inwriting.storage import schema as t
 from inwriting.storage import search as search_index
 from inwriting.storage import store as st
-from inwriting.storage.projections import load_state, replace_all
+from inwriting.storage.projections import load_state, replace_all, write_changes
 
 Progress = Callable[[int, int], None]  # (done, total)
 
@@ -123,6 +127,7 @@ def verify(app: App, progress: Progress | None = None) -> VerifyReport:
                 where="log_nodes",
             )
         _check_checkpoints(result.state, stored_cps, roots)
+        _check_projection_rows(conn, result.state)
         _check_projections(load_state(conn), result.state)
         _check_texts(conn, result.state)
     latest = max(stored_cps) if stored_cps else None
@@ -209,6 +214,55 @@ def _check_columns(entry: st.StoredEntry, signed: SignedEvent, state: State | No
         )
 
 
+def _check_projection_rows(conn: Connection, folded: State) -> None:
+    """Every projection row, column for column, as the log makes it: the fold is written out into a
+    scratch in-memory database by the same code that writes projections, and the stored tables must
+    hold exactly those rows (so no column goes unchecked, read or not, and a row nothing can parse is
+    named instead of crashing the check)."""
+    scratch = create_engine("sqlite://")
+    try:
+        with scratch.begin() as made:
+            t.metadata.create_all(made, tables=list(t.PROJECTION_TABLES))
+            write_changes(made, State(), folded)
+            for table in t.PROJECTION_TABLES:
+                _same_rows(table, _rows_by_key(made, table), _rows_by_key(conn, table))
+    finally:
+        scratch.dispose()
+    heads = conn.execute(select(func.count()).select_from(t.log_head)).scalar_one()
+    if heads != 1:
+        raise VerificationError(f"holds {heads} rows; the log has one head", where="log_head")
+
+
+_OWNERS = {"party_members": "parties", "track_parties": "tracks"}
+
+
+def _rows_by_key(conn: Connection, table: Any) -> dict[tuple[Any, ...], dict[str, Any]]:
+    key = [c.name for c in table.primary_key.columns]
+    rows: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for row in conn.execute(select(table)):
+        values = {name: bytes(v) if isinstance(v, memoryview) else v for name, v in row._mapping.items()}
+        rows[tuple(values[k] for k in key)] = values
+    return rows
+
+
+def _same_rows(
+    table: Any, want: dict[tuple[Any, ...], dict[str, Any]], have: dict[tuple[Any, ...], dict[str, Any]]
+) -> None:
+    owner = _OWNERS.get(table.name)
+    for key in sorted(set(want) | set(have), key=repr):
+        where = f"{table.name} {'/'.join(map(str, key))}"
+        if owner is not None:  # a party's members, a track's parties: named by the party or track
+            where = f"{owner} {key[0]} ({table.name} {'/'.join(map(str, key[1:]))})"
+        if key not in have:
+            raise VerificationError("a row the log makes is missing", where=where)
+        if key not in want:
+            raise VerificationError("holds a row the log does not make", where=where)
+        for column, value in want[key].items():
+            if have[key][column] != value:
+                said, says = repr(have[key][column])[:200], repr(value)[:200]
+                raise VerificationError(f"column {column}: stored {said}, the log says {says}", where=where)
+
+
 def _check_head(head: Any, result: VerifiedLog) -> None:
     if (head.size, head.leaf, head.time) != (result.size, result.head.leaf, result.head.time):
         raise VerificationError(
@@ -241,8 +295,28 @@ def _check_checkpoints(state: State, stored: dict[int, st.StoredCheckpoint], roo
 
 
 def _check_texts(conn: Connection, state: State) -> None:
-    """Every version's, answer's and instrument's text is stored and still hashes to what its signed
-    event names."""
+    """Every version's, answer's and instrument's text is stored, still hashes to what its signed
+    event names and is stored as its kind of text; and no text is stored that no event names."""
+    named: dict[str, tuple[str, frozenset[str]]] = {}
+    for vid, version in state.versions.items():
+        named[version.content] = (f"version {vid}", frozenset({DRAFT_MEDIA_TYPE}))
+    for aid, answer in state.answers.items():
+        kinds = (
+            frozenset(PROSE_MEDIA_TYPES.values()) if answer.form == "prose" else frozenset({"text/markdown"})
+        )
+        if answer.media_type is not None:  # signed in its event: exactly that
+            kinds = frozenset({answer.media_type})
+        named[answer.content] = (f"answer {aid}", kinds)
+    for iid, instrument in state.instruments.items():
+        named[instrument.content] = (f"instrument {iid}", frozenset({INSTRUMENT_MEDIA_TYPE}))
+    for digest, media_type in conn.execute(select(t.blobs.c.hash, t.blobs.c.media_type)):
+        if digest not in named:
+            raise VerificationError("a stored text that no event names", where=f"text {digest}")
+        owner, kinds = named[digest]
+        if media_type not in kinds:
+            raise VerificationError(
+                f"its text is stored as {media_type!r}, not as {' or '.join(sorted(kinds))}", where=owner
+            )
     for vid, version in sorted(state.versions.items()):
         stored = st.blob(conn, version.content)
         if stored is None:

@@ -207,6 +207,7 @@ def answer(
             "date": day,
             "form": form,
             "content": digest,
+            "media_type": media_type,
             "positions": []
             if parsed is None
             else [

@@ -205,6 +205,13 @@ def submit(
                 f"replayed: event id {signed.event.id} is already in the log at seq {seq}",
                 where=f"event {signed.event.seq}",
             )
+        named = signed.event.body.get("content") if signed.event.type in _NAMES_A_TEXT else None
         for salt, media_type, content in texts:
-            writer.add_blob(blob_hash(salt, content), salt, media_type, content)
+            digest = blob_hash(salt, content)
+            if digest != named:  # a text no event names would sit in the record unaccounted for
+                raise RecordError(
+                    f"a text given with it ({digest}) is not the one it names",
+                    where=f"event {signed.event.seq}",
+                )
+            writer.add_blob(digest, salt, media_type, content)
         return append_signed(writer, signed)

@@ -177,6 +177,7 @@ class Answer:
     alignment: tuple[Decision, ...] = ()  # a prose answer's confirmed paragraphs, by paragraph
     paragraphs: int = 0  # how many paragraphs a prose answer has (set by its first confirmation)
     reading: str | None = None  # "sha256:…" of its paragraphs as read then (`importers.prose.reading_of`)
+    media_type: str | None = None  # as signed in `answer.given` (how its bytes are read); None if not
 
     @property
     def confirmed_by(self) -> tuple[tuple[PartyId, str | None], ...]:

@@ -267,11 +267,35 @@ def _answer_given(state: State, event: Event) -> State:
     first = reaching[0].date
     if day < first:
         raise InvalidInput(f"an answer ({day}) cannot predate the hand-over ({first})")
-    answer = Answer(aid, version.id, party, day, str(form), content, positions, proposals, event.seq)
+    media_type = event.body.get("media_type")
+    allowed = _PROSE_MEDIA_TYPES if form == "prose" else frozenset({"text/markdown"})
+    if media_type is not None and media_type not in allowed:
+        raise InvalidInput(f"a {form} answer is stored as {' or '.join(sorted(allowed))}; got {media_type!r}")
+    answer = Answer(
+        aid,
+        version.id,
+        party,
+        day,
+        str(form),
+        content,
+        positions,
+        proposals,
+        event.seq,
+        media_type=media_type,
+    )
     return replace(state, answers=state.answers.set(aid, answer))
 
 
 MAX_PARAGRAPHS = 5_000  # as importers.prose refuses more
+# How a prose answer's bytes are read (importers.prose.MEDIA_TYPES); signed so that it cannot change.
+_PROSE_MEDIA_TYPES = frozenset(
+    {
+        "text/plain",
+        "text/markdown",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "application/pdf",
+    }
+)
 _DECISION_FIELDS = frozenset({"paragraph", "decision", "points", "position", "text", "suggested"})
 
 

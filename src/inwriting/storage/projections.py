@@ -262,6 +262,7 @@ def _answers(rows: Any) -> dict[str, Answer]:
             tuple(_decision(d) for d in json.loads(r.alignment)),
             r.paragraphs,
             r.reading,
+            r.media_type,
         )
         for r in rows
     }
@@ -585,6 +586,7 @@ def _answer_row(a: Answer) -> Row:
         ),
         "paragraphs": a.paragraphs,
         "reading": a.reading,
+        "media_type": a.media_type,
     }
 
 

@@ -205,6 +205,7 @@ answers = Table(
     Column("alignment", Text, nullable=False, server_default="[]"),
     Column("paragraphs", Integer, nullable=False, server_default="0"),
     Column("reading", String(71), nullable=True),
+    Column("media_type", String(80), nullable=True),
 )
 
 meetings = Table(

@@ -22,10 +22,12 @@ def upgrade() -> None:
         batch.add_column(sa.Column("alignment", sa.Text, nullable=False, server_default="[]"))
         batch.add_column(sa.Column("paragraphs", sa.Integer, nullable=False, server_default="0"))
         batch.add_column(sa.Column("reading", sa.String(71), nullable=True))
+        batch.add_column(sa.Column("media_type", sa.String(80), nullable=True))
 
 
 def downgrade() -> None:
     with op.batch_alter_table("answers") as batch:
+        batch.drop_column("media_type")
         batch.drop_column("reading")
         batch.drop_column("paragraphs")
         batch.drop_column("alignment")
