@@ -30,6 +30,7 @@ BENCHES = (
     "instrument_pdf",
     "search",
     "alignment",
+    "backup",
     "web_load",
 )
 

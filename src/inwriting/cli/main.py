@@ -11,6 +11,7 @@ from inwriting.app import setup
 from inwriting.cli import logcmds, negotiation, redline, serve
 from inwriting.cli.accounts import account_app
 from inwriting.cli.alignment import align_app
+from inwriting.cli.backup import backup, restore
 from inwriting.cli.common import DbOption, JsonOption, KeystoreOption, emit_json, reports_errors, say
 from inwriting.cli.disclosure import delegate_app, disclosure_app, publish
 from inwriting.cli.drafts import draft_app
@@ -58,6 +59,8 @@ app.command("export")(reports_errors(logcmds.export))
 app.command("verify")(reports_errors(logcmds.verify))
 app.command("reveal")(reports_errors(logcmds.reveal))
 app.command("rebuild")(reports_errors(logcmds.log_rebuild))
+app.command("backup")(backup)
+app.command("restore")(restore)
 app.command("serve")(serve.serve)
 
 
