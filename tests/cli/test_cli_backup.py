@@ -4,29 +4,19 @@ PostgreSQL and back), and refusals (a target holding a log, a damaged or missing
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-import psycopg
 import pytest
 
 from tests.cli.test_cli import Cli, leaf_count, plain
-from tests.conftest import PG_ADMIN_URL, PG_UNAVAILABLE
+from tests.conftest import fresh_pg_database
 
 
 @pytest.fixture
 def pg_url() -> Iterator[str]:
-    if PG_UNAVAILABLE:
-        pytest.skip(PG_UNAVAILABLE)
-    name = f"inwriting_test_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield f"{PG_ADMIN_URL.rsplit('/', 1)[0]}/{name}"
-    finally:
-        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with fresh_pg_database() as url:
+        yield url
 
 
 def test_backup_and_restore_with_json(cli: Cli, fresh: Cli, tmp_path: Path) -> None:

@@ -6,12 +6,10 @@ from __future__ import annotations
 import base64
 import json
 import shutil
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import psycopg
 import pytest
 from typer.testing import CliRunner
 
@@ -31,7 +29,7 @@ from inwriting.storage import migrate
 from inwriting.storage import store as st
 from inwriting.storage.projections import load_state
 from inwriting.storage.store import Store
-from tests.conftest import PG_ADMIN_URL, StepClock
+from tests.conftest import StepClock, fresh_pg_database
 
 runner = CliRunner()
 
@@ -42,14 +40,8 @@ def db_url_b(db_url: str, tmp_path: Path) -> Iterator[str]:
     if not db_url.startswith("postgresql"):
         yield str(tmp_path / "log-b.db")
         return
-    name = f"inwriting_test_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield f"{PG_ADMIN_URL.rsplit('/', 1)[0]}/{name}"
-    finally:
-        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with fresh_pg_database() as url:
+        yield url
 
 
 @dataclass
