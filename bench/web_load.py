@@ -4,9 +4,12 @@ PostgreSQL (goals: p99 < 50 ms and no errors).
 `inwriting serve` runs in its own process on a fresh record (two parties, the two 2021 drafts of the
 corpus handed from one to the other and partly answered). The load is an open loop: every request is
 sent at its planned time whether or not earlier ones have finished, and its latency counts from that
-time, so queueing counts. The server's RSS is sampled every 5 s, for runs long enough to show growth.
+time, so queueing counts. The RSS of the server's processes (the supervisor and each worker, read
+from /proc) is sampled every `--rss-every` seconds, and p50/p99, errors and RSS are printed per window
+of `--window` seconds (by planned send time), for runs long enough to show growth or a queue building.
 
     .venv/bin/python bench/web_load.py [--quick] [--duration S] [--rate R] [--backend sqlite|postgresql]
+        [--workers N] [--window S] [--rss-every S]
 """
 
 from __future__ import annotations
@@ -43,6 +46,8 @@ from _common import (
     section,
     tree_rss_kib,
 )
+from _common import _children as children
+from _common import _status_kib as status_kib
 from inwriting.app import accounts, delegates, drafts, negotiation, registry, setup
 from inwriting.app import log as log_cases
 from inwriting.app.context import App
@@ -53,8 +58,10 @@ from inwriting.storage.store import Store
 GOAL_P99_MS = 50.0
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
 SERVER = ROOT / ".venv" / "bin" / "inwriting"
-RSS_EVERY = 5.0
+RSS_EVERY = [5.0]  # seconds between RSS samples, from --rss-every
+WINDOW = [60.0]  # seconds of planned send time a line of the over-time table covers, from --window
 TIMEOUT = 10.0  # a request not answered this long after it is sent is an error
+CLIENTS, CONNECTIONS = 20, 50  # HTTP client pools, connections each (see `load`)
 
 PROCESS, TRACK = "security-guarantees", "ru-us"
 TREATY, AGREEMENT = "ru-us-treaty@v1", "ru-nato-agreement@v1"
@@ -223,6 +230,35 @@ def cpu_seconds(pid: int) -> float:
         return 0.0
 
 
+def tree(pid: int) -> list[int]:
+    """A process and all its descendants (the server's supervisor and its worker processes)."""
+    return [pid, *(p for child in children(pid) for p in tree(child))]
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    return sum(cpu_seconds(p) for p in tree(pid))
+
+
+def tree_runqueue_wait_s(pid: int) -> float:
+    return sum(runqueue_wait_s(p) for p in tree(pid))
+
+
+def role(pid: int) -> str:
+    """supervisor, worker or helper (multiprocessing's resource tracker), from the command line."""
+    try:
+        command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return "gone"
+    if "resource_tracker" in command:
+        return "helper"
+    return "worker" if "multiprocessing" in command else "supervisor"
+
+
+def rss_by_process(pid: int) -> dict[int, int]:
+    """VmRSS (KiB) of each process of the server's tree now."""
+    return {p: status_kib(p, "VmRSS") for p in tree(pid)}
+
+
 # ---- requests ------------------------------------------------------------------------------------
 
 
@@ -284,6 +320,12 @@ class Requests:
 class Outcome:
     latencies: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))  # op -> ms
     by_fifth: dict[int, list[float]] = field(default_factory=lambda: defaultdict(list))  # 0..4 -> ms
+    by_window: dict[int, list[float]] = field(default_factory=lambda: defaultdict(list))  # window -> ms
+    errors_by_window: Counter[int] = field(default_factory=Counter)
+    # (seconds into the run, {pid: VmRSS KiB}, 1-min load average) every RSS_EVERY s
+    rss_samples: list[tuple[float, dict[int, int], float]] = field(default_factory=list)
+    roles: dict[int, str] = field(default_factory=dict)  # pid -> supervisor | worker | helper
+    in_flight: int = 0  # requests sent and not yet answered
     errors: Counter[tuple[str, str]] = field(default_factory=Counter)  # (op, status) -> count
     first_error: dict[tuple[str, str], str] = field(default_factory=dict)  # (op, status) -> a body
     lag_ms: list[float] = field(default_factory=list)  # how late the client sent each request
@@ -299,10 +341,18 @@ class Outcome:
 
 
 async def fire(
-    client: httpx.AsyncClient, op: Op, request: dict[str, Any], planned: float, fifth: int, out: Outcome
+    client: httpx.AsyncClient,
+    op: Op,
+    request: dict[str, Any],
+    planned: float,
+    slots: tuple[int, int],
+    out: Outcome,
 ) -> None:
+    """One request; its latency is filed under its fifth of the run and its window (`slots`)."""
+    fifth, window = slots
     loop = asyncio.get_running_loop()
     out.lag_ms.append((loop.time() - planned) * 1000)
+    out.in_flight += 1
     failure = None
     try:
         async with asyncio.timeout(TIMEOUT):
@@ -314,9 +364,12 @@ async def fire(
     except httpx.HTTPError as exc:
         failure = (type(exc).__name__, str(exc)[:400])
     elapsed = (loop.time() - planned) * 1000
+    out.in_flight -= 1
     out.latencies[op.name].append(elapsed)
     out.by_fifth[fifth].append(elapsed)
+    out.by_window[window].append(elapsed)
     if failure:
+        out.errors_by_window[window] += 1
         key = (op.name, failure[0])
         out.errors[key] += 1
         out.first_error.setdefault(key, failure[1])
@@ -325,9 +378,21 @@ async def fire(
 async def sample_rss(pid: int, started: float, out: Outcome, stop: asyncio.Event) -> None:
     loop = asyncio.get_running_loop()
     while True:
-        out.rss_kib.append((max(0.0, loop.time() - started), tree_rss_kib(pid)))
+        at = max(0.0, loop.time() - started)
+        out.rss_kib.append((at, tree_rss_kib(pid)))
+        by_pid = rss_by_process(pid)
+        for p in by_pid:
+            out.roles.setdefault(p, role(p))
+        out.rss_samples.append((at, by_pid, os.getloadavg()[0]))
+        answered = sum(map(len, out.by_window.values()))
+        print(  # progress, so that a long run can be watched (and stopped if it runs away)
+            f"  .. {at:.0f} s: {answered:,} answered, {sum(out.errors.values()):,} errors,"
+            f" {out.in_flight:,} in flight, server RSS {_mib(sum(by_pid.values()))} MiB,"
+            f" load {os.getloadavg()[0]:.2f}",
+            flush=True,
+        )
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), RSS_EVERY)
+            await asyncio.wait_for(stop.wait(), RSS_EVERY[0])
             return
 
 
@@ -341,8 +406,17 @@ async def load(
     ops = rng.choices(mix, weights=[op.weight for op in mix], k=count)
     parties = rng.choices(list(PARTIES), k=count)
     out = Outcome()
-    limits = httpx.Limits(max_connections=1000, max_keepalive_connections=1000)
-    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=TIMEOUT) as client:
+    # 1,000 connections in all, as CLIENTS pools of CONNECTIONS: httpcore's pool scans every queued
+    # request against every connection on each request, so one pool of 1,000 turns a queue of a few
+    # hundred requests into a load generator bound to its CPU that never catches up (seen: the server
+    # idle, every request timing out); small pools keep that scan short.
+    limits = httpx.Limits(max_connections=CONNECTIONS, max_keepalive_connections=CONNECTIONS)
+    async with contextlib.AsyncExitStack() as stack:
+        pools = [
+            await stack.enter_async_context(httpx.AsyncClient(base_url=base, limits=limits, timeout=TIMEOUT))
+            for _ in range(CLIENTS)
+        ]
+        client = pools[0]
         for op in mix:  # warm up: each kind once per party (first-use imports), not counted
             for party in PARTIES:
                 response = await client.request(**requests.build(op, party))
@@ -359,8 +433,8 @@ async def load(
             )
         loop = asyncio.get_running_loop()
         stop = asyncio.Event()
-        size, cpu = await log_size(client, tokens["RU"]), cpu_seconds(pid)
-        server_wait, client_wait = runqueue_wait_s(pid), runqueue_wait_s("self")
+        size, cpu = await log_size(client, tokens["RU"]), tree_cpu_seconds(pid)
+        server_wait, client_wait = tree_runqueue_wait_s(pid), runqueue_wait_s("self")
         started = loop.time() + 0.1
         sampler = asyncio.create_task(sample_rss(pid, started, out, stop))
         tasks = set()
@@ -370,19 +444,21 @@ async def load(
             if delay > 0:
                 await asyncio.sleep(delay)
             request = requests.build(op, party)
-            task = asyncio.create_task(fire(client, op, request, planned, 5 * i // count, out))
+            slots = (5 * i // count, int(i / rate // WINDOW[0]))
+            task = asyncio.create_task(fire(pools[i % CLIENTS], op, request, planned, slots, out))
             tasks.add(task)
             task.add_done_callback(tasks.discard)
         out.sent, out.sending_s = count, loop.time() - started
         while tasks:
             await asyncio.gather(*tasks)
         out.total_s = loop.time() - started
-        out.cpu_s = cpu_seconds(pid) - cpu
-        out.server_wait_s = runqueue_wait_s(pid) - server_wait
+        out.cpu_s = tree_cpu_seconds(pid) - cpu
+        out.server_wait_s = tree_runqueue_wait_s(pid) - server_wait
         out.client_wait_s = runqueue_wait_s("self") - client_wait
         stop.set()
         await sampler
         out.rss_kib.append((loop.time() - started, tree_rss_kib(pid)))
+        out.rss_samples.append((loop.time() - started, rss_by_process(pid), os.getloadavg()[0]))
         out.events = await log_size(client, tokens["RU"]) - size
     return out
 
@@ -506,7 +582,8 @@ def report(results: Results, backend: str, mix: list[Op], out: Outcome) -> None:
         results.add(f"{backend}: server RSS growth, first to last", 100 * (rss[-1] / rss[0] - 1), "%")
         step = max(1, len(out.rss_kib) // 40)
         shown = ", ".join(f"{s:.0f}s {kib / 1024:.0f}" for s, kib in out.rss_kib[::step])
-        results.note(f"{backend}: server RSS (MiB) every {RSS_EVERY * step:.0f} s: {shown}")
+        results.note(f"{backend}: server RSS (MiB) every {RSS_EVERY[0] * step:.0f} s: {shown}")
+    over_time(results, backend, out)
     heads = ("p50 ms", "p90 ms", "p99 ms", "max ms")
     print(f"  {'request':<20} {'count':>7} {'errors':>7} " + " ".join(f"{h:>8}" for h in heads))
     for op in mix:
@@ -519,6 +596,67 @@ def report(results: Results, backend: str, mix: list[Op], out: Outcome) -> None:
             ordered[-1] if ordered else 0,
         ]
         print(f"  {op.name:<20} {len(ordered):>7,} {failed:>7,} " + " ".join(f"{fmt(c):>8}" for c in cells))
+
+
+def _mib(kib: float) -> str:
+    return f"{kib / 1024:.1f}"
+
+
+def over_time(results: Results, backend: str, out: Outcome) -> None:
+    """p50/p99, errors, RSS of each server process and the load average per window; and the growth of
+    the workers' RSS from the first window to the last (the memory goal: < 10 %)."""
+    width = WINDOW[0]
+    workers = [p for p, r in sorted(out.roles.items()) if r == "worker"] or [
+        p for p, r in sorted(out.roles.items()) if r == "supervisor"
+    ]
+    others = [p for p, r in sorted(out.roles.items()) if p not in workers and r != "gone"]
+    names = [f"w{n} {p}" for n, p in enumerate(workers, 1)] + [f"{out.roles[p][:5]} {p}" for p in others]
+    print(f"\n  over time ({backend}; windows of {width:.0f} s by planned send time; RSS in MiB, the")
+    print("  last sample in the window; load = 1-min load average then)")
+    heads = ["window", "requests", "errors", "p50 ms", "p99 ms", *names, "workers", "load"]
+    print("  " + " | ".join(heads))
+    rows = []
+    for w in sorted(out.by_window):
+        ordered = sorted(out.by_window[w])
+        inside = [x for x in out.rss_samples if w * width <= x[0] < (w + 1) * width] or out.rss_samples[-1:]
+        _, rss, load_avg = inside[-1] if inside else (0.0, {}, 0.0)
+        minutes = f"{w * width / 60:g}-{(w + 1) * width / 60:g} min"
+        cells = [
+            minutes if width % 60 == 0 else f"{w * width:.0f}-{(w + 1) * width:.0f} s",
+            f"{len(ordered):,}",
+            f"{out.errors_by_window[w]:,}",
+            fmt(quantile(ordered, 0.5)),
+            fmt(quantile(ordered, 0.99)),
+            *(_mib(rss.get(p, 0)) for p in workers + others),
+            _mib(sum(rss.get(p, 0) for p in workers)),
+            f"{load_avg:.2f}",
+        ]
+        rows.append(cells)
+        print("  " + " | ".join(cells), flush=True)
+    results.note(
+        f"{backend}: over time (window, requests, errors, p50, p99, RSS {' '.join(names)}, workers, load):"
+        + "; ".join(" ".join(r) for r in rows)
+    )
+    samples = [(at, sum(rss.get(p, 0) for p in workers)) for at, rss, _ in out.rss_samples]
+    if len(samples) >= 2 and samples[0][1]:
+        first = sorted(k for at, k in samples if at < width) or [samples[0][1]]
+        end = out.rss_samples[-1][0]
+        last = sorted(k for at, k in samples if at >= end - width) or [samples[-1][1]]
+        start_kib, end_kib = first[len(first) // 2], last[len(last) // 2]
+        results.add(
+            f"{backend}: workers' RSS growth, median of the first window to median of the last",
+            100 * (end_kib / start_kib - 1),
+            "%",
+            goal=10.0,
+            higher_is_better=False,
+            note=f"{_mib(start_kib)} -> {_mib(end_kib)} MiB; max {_mib(max(k for _, k in samples))} MiB",
+        )
+        results.add(
+            f"{backend}: workers' RSS growth, first sample to last",
+            100 * (samples[-1][1] / samples[0][1] - 1),
+            "%",
+            note=f"{_mib(samples[0][1])} -> {_mib(samples[-1][1])} MiB",
+        )
 
 
 def run_backend(results: Results, backend: str, rate: float, duration: float) -> None:
@@ -555,11 +693,13 @@ def main() -> None:
             ("--rate", {"type": float, "default": 200.0, "help": "requests a second (default 200)"}),
             ("--backend", {"action": "append", "choices": ("sqlite", "postgresql"), "help": "repeatable"}),
             ("--workers", {"type": int, "default": 1, "help": "server worker processes (default 1)"}),
+            ("--window", {"type": float, "default": 60.0, "help": "seconds a line over time covers (60)"}),
+            ("--rss-every", {"type": float, "default": 5.0, "help": "seconds between RSS samples (5)"}),
         ],
     )
-    WORKERS[0] = args.workers
+    WORKERS[0], WINDOW[0], RSS_EVERY[0] = args.workers, args.window, args.rss_every
     if args.workers > 1:
-        print(f"server: {args.workers} worker processes (memory figures are the supervisor's only)")
+        print(f"server: {args.workers} worker processes (RSS is read for each process of the server)")
     duration = args.duration or (10.0 if args.quick else 60.0)
     results = Results("web_load")
     mix_text = ", ".join(f"{op.method} {op.path} {op.weight}%" for op in MIX)

@@ -245,3 +245,93 @@ def test_no_request_can_act_for_another_party(record: Api) -> None:
     seq = done.json()["event"]["seq"]
     (entry,) = [e for e in record.get("US", "/log", params={"start": seq, "limit": 1}).json()["events"]]
     assert entry["actor"]["party"] == "US" and entry["actor"]["delegate"] == "sherman"
+
+
+def pages(api: Api, who: str, path: str, key: str, limit: int, **params: Any) -> list[list[dict[str, Any]]]:
+    """Every page of a list as `who` reads it, `limit` items a page, following `next` to the end."""
+    found: list[list[dict[str, Any]]] = []
+    after: str | None = None
+    while True:
+        query = {**params, "limit": limit, **({} if after is None else {"after": after})}
+        response = api.get(who, path, params=query)
+        assert response.status_code == 200, response.text
+        body = response.json()
+        found.append(body[key])
+        after = body["next"]
+        if after is None:
+            return found
+        assert len(found) < 100, "the cursor does not move"
+
+
+def test_list_pages_hold_only_what_the_party_may_see(record: Api) -> None:
+    """Meetings, preconditions and commitments a page at a time: each page holds at most `limit` items,
+    every page but the last is full, the pages together are the whole list (the unpaged use case's, in
+    its order, none twice), and no page of DE's holds anything of the RU-US track or of RU and the US's
+    private commitments, however small the pages."""
+    from inwriting.app import register, talks
+    from inwriting.domain.events import PartyId
+
+    for day in ("2021-12-01", "2021-12-03", "2021-12-02"):  # recorded out of date order
+        for track in ("ru-us", "nrc"):
+            body = {"track": track, "date": day, "place": "Geneva"}
+            assert record.post("RU", "/meetings", json=body).status_code == 201
+    for n in range(3):
+        for track in ("ru-us", "nrc"):
+            body = {"track": track, "text": f"walrus condition {n} on {track}"}
+            assert record.post("RU", "/preconditions", json=body).status_code == 201
+    mine = {"form": "written", "source": "a letter"}
+    for n in range(3):
+        text = f"We will not deploy capybara systems, {n}."
+        for party, to in (("RU", "US"), ("US", "RU"), ("DE", "NATO")):
+            if party == "DE":
+                text = f"NATO consults its members, {n}."
+            body = {**mine, "party": party, "to": [to], "text": text}
+            assert record.post(party, "/commitments", json=body).status_code == 201
+
+    app = record.app
+    for party in ("RU", "US", "DE", "NATO"):
+        viewer = PartyId(party)
+        lists = [
+            ("/meetings", "meetings", "meeting", [m.id for m in talks.meetings(app, viewer=viewer)]),
+            (
+                "/preconditions",
+                "preconditions",
+                "precondition",
+                [p.id for p in talks.preconditions(app, viewer=viewer)],
+            ),
+            (
+                "/commitments",
+                "commitments",
+                "id",
+                [v.commitment.id for v in register.commitments(app, viewer=viewer)],
+            ),
+        ]
+        for path, key, name, whole in lists:
+            assert whole, (party, path)
+            for limit in (1, 2, 1000):
+                got = pages(record, party, path, key, limit)
+                assert all(len(page) == limit for page in got[:-1]) and len(got[-1]) <= limit
+                assert [item[name] for page in got for item in page] == whole, (party, path, limit)
+            unpaged = record.get(party, path).json()
+            assert [item[name] for item in unpaged[key]] == whole and unpaged["next"] is None
+
+    for limit in (1, 2):
+        seen = json.dumps(pages(record, "DE", "/meetings", "meetings", limit))
+        seen += json.dumps(pages(record, "DE", "/preconditions", "preconditions", limit))
+        seen += json.dumps(pages(record, "DE", "/commitments", "commitments", limit))
+        assert "ru-us" not in seen and "capybara" not in seen and "RU/commitment" not in seen
+        assert "nrc" in seen and "NATO consults" in seen
+    by_track = pages(record, "RU", "/meetings", "meetings", 2, track="nrc")
+    assert [m["date"] for page in by_track for m in page] == ["2021-12-01", "2021-12-02", "2021-12-03"]
+    by_party = pages(record, "US", "/commitments", "commitments", 1, party="US")
+    assert {c["obligor"] for page in by_party for c in page} == {"RU", "US"}
+
+
+def test_list_pages_refuse_a_bad_limit_or_cursor(record: Api) -> None:
+    for path in ("/meetings", "/preconditions", "/commitments"):
+        first = record.get("RU", path, params={"limit": 1})
+        assert first.status_code == 200 and "next" in first.json()
+        error_of(record.get("RU", path, params={"limit": 0}), 400, "invalid_input")
+        error_of(record.get("RU", path, params={"limit": 1001}), 400, "invalid_input")
+        error_of(record.get("RU", path, params={"after": "nonsense"}), 400, "invalid_input")
+    assert record.get("RU", "/commitments", params={"limit": 1000}).status_code == 200

@@ -6,7 +6,7 @@ list them as a party may see them, each commitment with its text and where it st
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import Connection, select
@@ -23,6 +23,7 @@ from inwriting.domain.model import State
 from inwriting.domain.register import Claim, Commitment, Statement, compliance
 from inwriting.errors import InvalidInput, NotFound
 from inwriting.record import instrument as inst
+from inwriting.storage import projections as pj
 from inwriting.storage import schema as t
 from inwriting.storage import store as st
 from inwriting.storage.projections import load_state
@@ -38,9 +39,7 @@ def _when(app: App, value: str | None, *, what: str = "date") -> str:
 
 
 def _next_id(conn: Connection, column: Any, prefix: str) -> str:
-    taken = conn.execute(select(column).where(column.like(prefix.replace("%", "") + "%"))).scalars()
-    numbers = [int(i[len(prefix) :]) for i in taken if i.startswith(prefix) and i[len(prefix) :].isdigit()]
-    return f"{prefix}{max(numbers, default=0) + 1}"
+    return f"{prefix}{pj.next_number(conn, column, prefix)}"
 
 
 def _actor(as_party: str | None) -> PartyId:
@@ -429,11 +428,84 @@ def commitments(
     return views
 
 
+def _views(conn: Connection, found: Sequence[Commitment], viewer: PartyId | None) -> list[CommitmentView]:
+    """The views of those of `found` (record order) that `viewer` may see, reading only what deciding
+    that needs: their instruments (with the instruments' sources, the sources' tracks and hand-overs),
+    their parties, their claims, and the texts of the instruments whose points they are."""
+    if not found:
+        return []
+    claimed = pj.claims_of(conn, [c.id for c in found])
+    refs = Refs(  # sees_commitment reads the instrument and the parties (with their members)
+        instruments=frozenset(c.instrument for c in found if c.instrument is not None),
+        parties=frozenset(p for c in found for p in (c.obligor, *c.beneficiaries)),
+    )
+    state = load_state(conn, refs)
+    tracks = {v.track for v in state.versions.values()} - set(state.tracks)
+    if tracks:  # who sees a source version may depend on its track's parties
+        state = load_state(conn, replace(refs, tracks=frozenset(tracks)))
+    seen = [c for c in found if sees_commitment(state, viewer, c)]
+    texts: dict[str, inst.InstrumentText] = {}
+    for iid in sorted({str(c.instrument) for c in seen if c.text is None and c.instrument is not None}):
+        instrument = state.instruments.get(iid)
+        stored = None if instrument is None else st.blob(conn, instrument.content)
+        if stored is not None:
+            texts[iid] = inst.read_text(stored[1])
+    views = []
+    for c in seen:
+        text = c.text
+        if text is None:
+            found_text = texts.get(str(c.instrument))
+            text = "" if found_text is None else found_text.full_text(str(c.point))
+        views.append(CommitmentView(c, text, tuple(x for x in claimed if x.commitment == c.id)))
+    return views
+
+
+def commitments_page(
+    app: App,
+    *,
+    viewer: PartyId | None = None,
+    party: str | None = None,
+    instrument: str | None = None,
+    after: str | None = None,
+    limit: int = 100,
+) -> tuple[list[CommitmentView], str | None]:
+    """A page of the register as `viewer` may see it (record order, oldest first, after the cursor
+    `after`; `party` keeps those it made or received), and the cursor of the next page (None on the
+    last). Rows are read in batches of the page's size and filtered as `commitments` filters them,
+    until the page is full: a page never holds what the viewer may not see, and every page but the
+    last is full."""
+    if not 1 <= limit <= 1000:
+        raise InvalidInput(f"a page holds 1 to 1000 items, not {limit}")
+    key = None
+    if after is not None:
+        seq, sep, cid = after.partition("~")
+        if not (seq.isdigit() and sep and cid):
+            raise InvalidInput(f"{after!r} is not a cursor of commitments: pass the previous page's `next`")
+        key = (int(seq), cid)
+    views: list[CommitmentView] = []
+    batch = limit + 1
+    with app.store.read() as conn:
+        while len(views) <= limit:
+            rows = pj.commitments_page(conn, key, batch, instrument=instrument)
+            if not rows:
+                break
+            key = (rows[-1].seq, rows[-1].id)
+            mine = [c for c in rows if party is None or party == c.obligor or party in c.beneficiaries]
+            views.extend(_views(conn, mine, viewer))
+            if len(rows) < batch:
+                break
+    if len(views) <= limit:
+        return views, None
+    last = views[limit - 1].commitment
+    return views[:limit], f"{last.seq}~{last.id}"
+
+
 def commitment(app: App, cid: str, *, viewer: PartyId | None = None) -> CommitmentView:
-    for view in commitments(app, viewer=viewer):
-        if view.commitment.id == cid:
-            return view
-    raise NotFound(f"commitment {cid} does not exist")
+    with app.store.read() as conn:
+        found = _views(conn, pj.commitments_page(conn, None, 1, ids=[cid]), viewer)
+    if not found:
+        raise NotFound(f"commitment {cid} does not exist")
+    return found[0]
 
 
 def statements(app: App, *, party: str | None = None) -> list[Statement]:

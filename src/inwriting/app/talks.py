@@ -17,6 +17,8 @@ from inwriting.domain.events import PartyId
 from inwriting.domain.fold import Refs
 from inwriting.domain.model import Meeting, Precondition
 from inwriting.domain.negotiation import check_date
+from inwriting.errors import InvalidInput
+from inwriting.storage import projections as pj
 from inwriting.storage import schema as t
 from inwriting.storage.projections import load_state
 
@@ -37,7 +39,9 @@ def add_meeting(
     act_date(app, date, what="meeting date")
     actor = PartyId(as_party) if as_party else ev.OPERATOR
     with app.store.write() as writer:
-        taken = set(writer.conn.execute(select(t.meetings.c.id).where(t.meetings.c.track == track)).scalars())
+        same_day = t.meetings.c.id.like(f"{track}/{date}%")
+        query = select(t.meetings.c.id).where(t.meetings.c.track == track, same_day)
+        taken = set(writer.conn.execute(query).scalars())
         mid, n = f"{track}/{date}", 2
         while mid in taken:
             mid, n = f"{track}/{date}-{n}", n + 1
@@ -93,9 +97,8 @@ def add_precondition(
     day = act_date(app, date)
     with app.store.write() as writer:
         prefix = f"{track}/pre/"
-        taken = writer.conn.execute(select(t.preconditions.c.id).where(t.preconditions.c.track == track))
-        numbers = [int(i[len(prefix) :]) for i in taken.scalars() if i[len(prefix) :].isdigit()]
-        pid = f"{prefix}{max(numbers, default=0) + 1}"
+        column = t.preconditions.c.id
+        pid = f"{prefix}{pj.next_number(writer.conn, column, prefix, t.preconditions.c.track == track)}"
         body = {
             "precondition": pid,
             "text": text,
@@ -137,3 +140,72 @@ def preconditions(app: App, track: str | None = None, *, viewer: PartyId | None 
         found = list(load_state(conn, Refs(preconditions=ids)).preconditions.values())
         mine = _tracks_of(conn, viewer, frozenset(p.track for p in found))
     return sorted((p for p in found if p.track in mine), key=lambda p: p.seq)
+
+
+# ---- pages (what the API lists): bounded queries, filtered in SQL by the tracks the viewer may see --
+
+PAGE = 100  # items a page holds unless told otherwise
+MAX_PAGE = 1000
+
+
+def _split(cursor: str, parts: int, what: str) -> list[str]:
+    """A cursor's fields (KEY~...~ID; ids hold no `~`), or InvalidInput."""
+    fields = cursor.split("~", parts - 1)
+    if len(fields) != parts or not fields[-2].isdigit() or not fields[-1]:
+        raise InvalidInput(f"{cursor!r} is not a cursor of {what}: pass the `next` of the page before")
+    return fields
+
+
+def _limit(limit: int) -> int:
+    if not 1 <= limit <= MAX_PAGE:
+        raise InvalidInput(f"a page holds 1 to {MAX_PAGE} items, not {limit}")
+    return limit
+
+
+def meetings_page(
+    app: App,
+    track: str | None = None,
+    *,
+    viewer: PartyId | None = None,
+    after: str | None = None,
+    limit: int = PAGE,
+) -> tuple[list[Meeting], str | None]:
+    """A page of `meetings` (date order, oldest first, after the cursor `after`) and the cursor of the
+    next page (None on the last). Only the tracks the viewer takes part in are read, so every page is
+    full but the last."""
+    key = None
+    if after is not None:
+        day, seq, mid = _split(after, 3, "meetings")
+        key = (day, int(seq), mid)
+    limit = _limit(limit)
+    with app.store.read() as conn:
+        mine = _tracks_of(conn, viewer, pj.track_ids(conn, track))
+        found = pj.meetings_page(conn, mine, key, limit + 1)
+    if len(found) <= limit:
+        return found, None
+    last = found[limit - 1]
+    return found[:limit], f"{last.date}~{last.seq}~{last.id}"
+
+
+def preconditions_page(
+    app: App,
+    track: str | None = None,
+    *,
+    viewer: PartyId | None = None,
+    after: str | None = None,
+    limit: int = PAGE,
+) -> tuple[list[Precondition], str | None]:
+    """A page of `preconditions` (record order, oldest first, after the cursor `after`) and the cursor
+    of the next page (None on the last)."""
+    key = None
+    if after is not None:
+        seq, pid = _split(after, 2, "preconditions")
+        key = (int(seq), pid)
+    limit = _limit(limit)
+    with app.store.read() as conn:
+        mine = _tracks_of(conn, viewer, pj.track_ids(conn, track))
+        found = pj.preconditions_page(conn, mine, key, limit + 1)
+    if len(found) <= limit:
+        return found, None
+    last = found[limit - 1]
+    return found[:limit], f"{last.seq}~{last.id}"

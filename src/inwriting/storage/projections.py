@@ -10,7 +10,7 @@ from dataclasses import replace
 from typing import Any
 
 from pyrsistent import pmap
-from sqlalchemy import Connection, bindparam, delete, insert, select, update
+from sqlalchemy import Connection, and_, bindparam, delete, func, insert, or_, select, update
 
 from inwriting.domain.events import PartyId
 from inwriting.domain.fold import Refs
@@ -36,6 +36,7 @@ from inwriting.domain.model import (
     Track,
     Version,
 )
+from inwriting.domain.register import Claim, Commitment
 from inwriting.storage import register_rows as rr
 from inwriting.storage import schema as t
 
@@ -278,38 +279,40 @@ def _decision(d: list[Any]) -> Decision:
 def _load_meetings(conn: Connection, ids: Collection[str] | None) -> dict[str, Meeting]:
     if ids is not None and not ids:
         return {}
-    return {
-        r.id: Meeting(
-            r.id,
-            r.track,
-            r.date,
-            r.place,
-            tuple(json.loads(r.delegates)),
-            tuple(json.loads(r.tabled)),
-            PartyId(r.by_party),
-            r.seq,
-        )
-        for r in _rows(conn, _MEETINGS, ids)
-    }
+    return {r.id: _meeting_of(r) for r in _rows(conn, _MEETINGS, ids)}
+
+
+def _meeting_of(r: Any) -> Meeting:
+    return Meeting(
+        r.id,
+        r.track,
+        r.date,
+        r.place,
+        tuple(json.loads(r.delegates)),
+        tuple(json.loads(r.tabled)),
+        PartyId(r.by_party),
+        r.seq,
+    )
 
 
 def _load_preconditions(conn: Connection, ids: Collection[str] | None) -> dict[str, Precondition]:
     if ids is not None and not ids:
         return {}
-    return {
-        r.id: Precondition(
-            r.id,
-            r.track,
-            PartyId(r.by_party),
-            r.text,
-            r.version,
-            r.date,
-            tuple(PreconditionAct(a, PartyId(p), d, why, seq) for a, p, d, why, seq in json.loads(r.acts)),
-            r.seq,
-            bool(r.anticipated),
-        )
-        for r in _rows(conn, _PRECONDITIONS, ids)
-    }
+    return {r.id: _precondition_of(r) for r in _rows(conn, _PRECONDITIONS, ids)}
+
+
+def _precondition_of(r: Any) -> Precondition:
+    return Precondition(
+        r.id,
+        r.track,
+        PartyId(r.by_party),
+        r.text,
+        r.version,
+        r.date,
+        tuple(PreconditionAct(a, PartyId(p), d, why, seq) for a, p, d, why, seq in json.loads(r.acts)),
+        r.seq,
+        bool(r.anticipated),
+    )
 
 
 def _load_documents(conn: Connection, ids: Collection[str] | None) -> dict[str, Document]:
@@ -688,3 +691,98 @@ def replace_all(conn: Connection, state: State) -> None:
     for table in t.PROJECTION_TABLES:
         conn.execute(delete(table))
     write_changes(conn, State(), state)
+
+
+# ---- pages of the lists (bounded queries: keyset order, SQL LIMIT) --------------------------------
+
+
+def meetings_page(
+    conn: Connection, tracks: Collection[str], after: tuple[str, int, str] | None, limit: int
+) -> list[Meeting]:
+    """Up to `limit` meetings on `tracks` in (date, seq, id) order, those after the key `after`."""
+    if not tracks:
+        return []
+    m = t.meetings
+    query = select(m).where(m.c.track.in_(sorted(tracks)))
+    if after is not None:
+        day, seq, mid = after
+        query = query.where(
+            or_(
+                m.c.date > day,
+                and_(m.c.date == day, or_(m.c.seq > seq, and_(m.c.seq == seq, m.c.id > mid))),
+            )
+        )
+    query = query.order_by(m.c.date, m.c.seq, m.c.id).limit(limit)
+    return [_meeting_of(r) for r in conn.execute(query)]
+
+
+def preconditions_page(
+    conn: Connection, tracks: Collection[str], after: tuple[int, str] | None, limit: int
+) -> list[Precondition]:
+    """Up to `limit` preconditions on `tracks` in record (seq, id) order, those after the key `after`."""
+    if not tracks:
+        return []
+    p = t.preconditions
+    query = select(p).where(p.c.track.in_(sorted(tracks)))
+    if after is not None:
+        seq, pid = after
+        query = query.where(or_(p.c.seq > seq, and_(p.c.seq == seq, p.c.id > pid)))
+    query = query.order_by(p.c.seq, p.c.id).limit(limit)
+    return [_precondition_of(r) for r in conn.execute(query)]
+
+
+def commitments_page(
+    conn: Connection,
+    after: tuple[int, str] | None,
+    limit: int,
+    *,
+    instrument: str | None = None,
+    ids: Collection[str] | None = None,
+) -> list[Commitment]:
+    """Up to `limit` commitments in record (seq, id) order after the key `after` (of one instrument,
+    or among `ids`, if given); who may see them is for the caller to decide."""
+    c = t.commitments
+    query = select(c)
+    if instrument is not None:
+        query = query.where(c.c.instrument == instrument)
+    if ids is not None:
+        query = query.where(c.c.id.in_(sorted(ids)))
+    if after is not None:
+        seq, cid = after
+        query = query.where(or_(c.c.seq > seq, and_(c.c.seq == seq, c.c.id > cid)))
+    query = query.order_by(c.c.seq, c.c.id).limit(limit)
+    return [rr.commitment_of(r) for r in conn.execute(query)]
+
+
+def claims_of(conn: Connection, commitments: Collection[str]) -> list[Claim]:
+    """The claims about these commitments, in record order."""
+    if not commitments:
+        return []
+    query = select(t.claims).where(t.claims.c.commitment.in_(sorted(commitments))).order_by(t.claims.c.seq)
+    return [rr.claim_of(r) for r in conn.execute(query)]
+
+
+def track_ids(conn: Connection, track: str | None = None) -> frozenset[str]:
+    """Every track's id (or `track`'s, if it exists)."""
+    query = select(t.tracks.c.id)
+    if track is not None:
+        query = query.where(t.tracks.c.id == track)
+    return frozenset(conn.execute(query).scalars())
+
+
+def next_number(conn: Connection, column: Any, prefix: str, *where: Any) -> int:
+    """1 + the greatest N of the ids `prefix`N in `column` (rows matching `where`), 1 if none.
+
+    Reads the ids longest first, then greatest first, and stops at the first one that is `prefix`
+    and a number written without leading zeros: every id after it is a smaller number (or is no
+    number), so a write costs one row read, not one per id already taken."""
+    query = select(column).where(column.like(prefix.replace("%", "") + "%"), *where)
+    query = query.order_by(func.length(column).desc(), column.desc())
+    found = 0
+    for taken in conn.execute(query).scalars():
+        rest = taken[len(prefix) :] if taken.startswith(prefix) else ""
+        if rest.isdigit():
+            found = max(found, int(rest))
+            if not rest.startswith("0"):
+                break
+    return found + 1

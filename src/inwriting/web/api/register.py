@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 from fastapi import Path, Query
 from pydantic import BaseModel, Field
 
-from inwriting.app import register
+from inwriting.app import register, talks
 from inwriting.web.api.common import (
     CLAIM,
     COMMITMENT,
@@ -31,6 +31,7 @@ from inwriting.web.api.common import (
     api_router,
     event_of,
 )
+from inwriting.web.api.talks import NEXT, AfterQuery, LimitQuery
 from inwriting.web.auth import AppDep, PrincipalDep
 
 router = api_router("register")
@@ -103,7 +104,8 @@ class CommitmentShown(Ok, CommitmentOut):
 
 
 class Commitments(Ok):
-    commitments: list[CommitmentOut]
+    commitments: list[CommitmentOut] = Field(description="A page: in record order, oldest first")
+    next: str | None = Field(description=NEXT)
 
 
 class StatementOut(BaseModel):
@@ -128,16 +130,20 @@ class Claims(Ok):
 @router.get(
     "/commitments",
     response_model=Commitments,
-    summary="The register: every commitment the caller's party may see",
+    summary="The register: every commitment the caller's party may see, a page at a time",
 )
 def commitments(
     app: AppDep,
     principal: PrincipalDep,
     party: Annotated[str | None, Query(pattern=PARTY, description="Only those it made or received")] = None,
     instrument: Annotated[str | None, Query(pattern=INSTRUMENT)] = None,
+    limit: LimitQuery = talks.PAGE,
+    after: AfterQuery = None,
 ) -> Commitments:
-    found = register.commitments(app, viewer=principal.party, party=party, instrument=instrument)
-    return Commitments.model_validate({"commitments": [v.to_json() for v in found]})
+    found, following = register.commitments_page(
+        app, viewer=principal.party, party=party, instrument=instrument, after=after, limit=limit
+    )
+    return Commitments.model_validate({"commitments": [v.to_json() for v in found], "next": following})
 
 
 @router.get(

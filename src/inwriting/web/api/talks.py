@@ -29,6 +29,12 @@ from inwriting.web.auth import AppDep, PrincipalDep
 router = api_router("talks")
 
 TrackQuery = Annotated[str | None, Query(pattern=ID, description="Only this track")]
+LimitQuery = Annotated[int, Query(ge=1, le=talks.MAX_PAGE, description="Items a page holds (at most 1000)")]
+CURSOR = r"^[A-Za-z0-9_.@/~-]{1,400}$"
+AfterQuery = Annotated[
+    str | None, Query(pattern=CURSOR, description="The `next` of the page before (none: the first page)")
+]
+NEXT = "The cursor of the next page, to pass as `after`; null on the last page"
 
 
 class MeetingIn(Body):
@@ -58,13 +64,21 @@ class MeetingOut(BaseModel):
 
 
 class Meetings(Ok):
-    meetings: list[MeetingOut]
+    meetings: list[MeetingOut] = Field(description="A page: in date order (then record order), oldest first")
+    next: str | None = Field(description=NEXT)
 
 
-@router.get("/meetings", response_model=Meetings, summary="Meetings in date order")
-def meetings(app: AppDep, principal: PrincipalDep, track: TrackQuery = None) -> Meetings:
-    found = talks.meetings(app, track, viewer=principal.party)
+@router.get("/meetings", response_model=Meetings, summary="Meetings in date order, a page at a time")
+def meetings(
+    app: AppDep,
+    principal: PrincipalDep,
+    track: TrackQuery = None,
+    limit: LimitQuery = talks.PAGE,
+    after: AfterQuery = None,
+) -> Meetings:
+    found, following = talks.meetings_page(app, track, viewer=principal.party, after=after, limit=limit)
     return Meetings(
+        next=following,
         meetings=[
             MeetingOut(
                 meeting=m.id,
@@ -76,7 +90,7 @@ def meetings(app: AppDep, principal: PrincipalDep, track: TrackQuery = None) -> 
                 event=m.seq,
             )
             for m in found
-        ]
+        ],
     )
 
 
@@ -147,17 +161,25 @@ class PreconditionOut(BaseModel):
 
 
 class Preconditions(Ok):
-    preconditions: list[PreconditionOut]
+    preconditions: list[PreconditionOut] = Field(description="A page: in record order, oldest first")
+    next: str | None = Field(description=NEXT)
 
 
 @router.get(
     "/preconditions",
     response_model=Preconditions,
-    summary="Preconditions with their status and every answer to them",
+    summary="Preconditions with their status and every answer to them, a page at a time",
 )
-def preconditions(app: AppDep, principal: PrincipalDep, track: TrackQuery = None) -> Preconditions:
-    found = talks.preconditions(app, track, viewer=principal.party)
+def preconditions(
+    app: AppDep,
+    principal: PrincipalDep,
+    track: TrackQuery = None,
+    limit: LimitQuery = talks.PAGE,
+    after: AfterQuery = None,
+) -> Preconditions:
+    found, following = talks.preconditions_page(app, track, viewer=principal.party, after=after, limit=limit)
     return Preconditions(
+        next=following,
         preconditions=[
             PreconditionOut(
                 precondition=p.id,
@@ -174,7 +196,7 @@ def preconditions(app: AppDep, principal: PrincipalDep, track: TrackQuery = None
                 ],
             )
             for p in found
-        ]
+        ],
     )
 
 
