@@ -626,19 +626,7 @@ def _entry(verifier: LogVerifier, found: re.Match[bytes], where: str) -> dict[st
             f"the line says seq {found.group(1).decode()}, its event {event.seq}", where=where
         )
     verifier.add(signed)
-    return {
-        "seq": event.seq,
-        "event_id": event.id,
-        "type": event.type,
-        "time": event.time,
-        "actor_party": event.actor.party,
-        "key_id": event.actor.key_id,
-        "track": event.track,
-        "process": process_of(verifier.state, event),
-        "event_bytes": signed.event_bytes,
-        "signature": signed.signature,
-        "leaf_hash": signed.leaf_hash,
-    }
+    return st.entry_row(signed, process_of(verifier.state, event))
 
 
 class _Within(st.Store):

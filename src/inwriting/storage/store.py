@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
+from typing import Any
 
 from sqlalchemy import Connection, Engine, bindparam, func, insert, select, text, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
@@ -56,6 +57,24 @@ class StoredCheckpoint:
     root: bytes
     note: str
     created: str
+
+
+def entry_row(signed: SignedEvent, process: str | None) -> dict[str, Any]:
+    """The `log_entries` row of a signed event: its bytes and signature, and the index columns."""
+    event = signed.event
+    return {
+        "seq": event.seq,
+        "event_id": event.id,
+        "type": event.type,
+        "time": event.time,
+        "actor_party": event.actor.party,
+        "key_id": event.actor.key_id,
+        "track": event.track,
+        "process": process,
+        "event_bytes": signed.event_bytes,
+        "signature": signed.signature,
+        "leaf_hash": signed.leaf_hash,
+    }
 
 
 class Store:
@@ -200,21 +219,7 @@ class LogWriter:
         """Queue one verified event with its Merkle nodes; write its projection changes now."""
         event = signed.event
         leaf = signed.leaf_hash
-        self._entries.append(
-            {
-                "seq": event.seq,
-                "event_id": event.id,
-                "type": event.type,
-                "time": event.time,
-                "actor_party": event.actor.party,
-                "key_id": event.actor.key_id,
-                "track": event.track,
-                "process": process,
-                "event_bytes": signed.event_bytes,
-                "signature": signed.signature,
-                "leaf_hash": leaf,
-            }
-        )
+        self._entries.append(entry_row(signed, process))
         for (level, idx), digest in self._get_frontier().append(leaf):
             self._nodes.append({"level": level, "idx": idx, "hash": digest})
         projections.write_changes(self.conn, before, after)
