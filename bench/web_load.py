@@ -9,7 +9,7 @@ from /proc) is sampled every `--rss-every` seconds, and p50/p99, errors and RSS 
 of `--window` seconds (by planned send time), for runs long enough to show growth or a queue building.
 
     .venv/bin/python bench/web_load.py [--quick] [--duration S] [--rate R] [--backend sqlite|postgresql]
-        [--workers N] [--window S] [--rss-every S]
+        [--workers N] [--threads N] [--window S] [--rss-every S]
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -61,7 +62,7 @@ SERVER = ROOT / ".venv" / "bin" / "inwriting"
 RSS_EVERY = [5.0]  # seconds between RSS samples, from --rss-every
 WINDOW = [60.0]  # seconds of planned send time a line of the over-time table covers, from --window
 TIMEOUT = 10.0  # a request not answered this long after it is sent is an error
-CLIENTS, CONNECTIONS = 20, 50  # HTTP client pools, connections each (see `load`)
+CONNECTIONS = 1000  # at most this many requests in flight on their own connections (see `load`)
 
 PROCESS, TRACK = "security-guarantees", "ru-us"
 TREATY, AGREEMENT = "ru-us-treaty@v1", "ru-nato-agreement@v1"
@@ -169,6 +170,7 @@ def database(backend: str, tmp: Path) -> Iterator[str]:
 
 
 WORKERS = [1]  # server worker processes, from --workers
+THREADS: list[int | None] = [None]  # requests a worker works on at once, from --threads
 
 
 def free_port() -> int:
@@ -186,6 +188,8 @@ def server(
     port = free_port()
     command = [str(SERVER), "serve", "--db", url, "--keystore", str(keys), "--host", "127.0.0.1"]
     command += ["--workers", str(workers)]
+    if THREADS[0] is not None:
+        command += ["--threads", str(THREADS[0])]
     with log.open("wb") as out:
         proc = subprocess.Popen([*command, "--port", str(port)], stdout=out, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}/api/v1"
@@ -341,7 +345,8 @@ class Outcome:
 
 
 async def fire(
-    client: httpx.AsyncClient,
+    session: aiohttp.ClientSession,
+    base: str,
     op: Op,
     request: dict[str, Any],
     planned: float,
@@ -356,12 +361,19 @@ async def fire(
     failure = None
     try:
         async with asyncio.timeout(TIMEOUT):
-            response = await client.request(**request)
-        if not 200 <= response.status_code < 300:
-            failure = (f"HTTP {response.status_code}", response.text[:400])
+            async with session.request(
+                request["method"],
+                base + request["url"],
+                params=request["params"],
+                json=request["json"],
+                headers=request["headers"],
+            ) as response:
+                body = await response.read()
+        if not 200 <= response.status < 300:
+            failure = (f"HTTP {response.status}", body[:400].decode(errors="replace"))
     except TimeoutError:
         failure = ("timeout", f"no answer within {TIMEOUT:.0f} s of sending")
-    except httpx.HTTPError as exc:
+    except aiohttp.ClientError as exc:
         failure = (type(exc).__name__, str(exc)[:400])
     elapsed = (loop.time() - planned) * 1000
     out.in_flight -= 1
@@ -406,17 +418,19 @@ async def load(
     ops = rng.choices(mix, weights=[op.weight for op in mix], k=count)
     parties = rng.choices(list(PARTIES), k=count)
     out = Outcome()
-    # 1,000 connections in all, as CLIENTS pools of CONNECTIONS: httpcore's pool scans every queued
-    # request against every connection on each request, so one pool of 1,000 turns a queue of a few
-    # hundred requests into a load generator bound to its CPU that never catches up (seen: the server
-    # idle, every request timing out); small pools keep that scan short.
-    limits = httpx.Limits(max_connections=CONNECTIONS, max_keepalive_connections=CONNECTIONS)
+    # The measured requests go out through aiohttp, whose client costs a fraction of httpx's per
+    # request: on this 2-core machine the load generator shares the CPUs with the server, and with
+    # httpx it took nearly half a core at 200 req/s, so its cost showed up as the server's queueing.
+    # (httpx, with one pool of 1,000 connections, was worse: its pool scans every queued request
+    # against every connection, which turned a queue of a few hundred requests into a generator
+    # bound to its own CPU.) httpx still serves the warm-up and the log size, outside the figures.
+    # Idle connections are let go after 2 s, before uvicorn closes them at 5 s: reusing one just as
+    # the server closes it is HTTP/1.1's keep-alive race, a reset that a POST must not retry (seen:
+    # 10 resets in a 10-minute run with aiohttp's default of 15 s).
+    connector = aiohttp.TCPConnector(limit=CONNECTIONS, limit_per_host=0, keepalive_timeout=2.0)
     async with contextlib.AsyncExitStack() as stack:
-        pools = [
-            await stack.enter_async_context(httpx.AsyncClient(base_url=base, limits=limits, timeout=TIMEOUT))
-            for _ in range(CLIENTS)
-        ]
-        client = pools[0]
+        session = await stack.enter_async_context(aiohttp.ClientSession(connector=connector))
+        client = await stack.enter_async_context(httpx.AsyncClient(base_url=base, timeout=TIMEOUT))
         for op in mix:  # warm up: each kind once per party (first-use imports), not counted
             for party in PARTIES:
                 response = await client.request(**requests.build(op, party))
@@ -445,7 +459,7 @@ async def load(
                 await asyncio.sleep(delay)
             request = requests.build(op, party)
             slots = (5 * i // count, int(i / rate // WINDOW[0]))
-            task = asyncio.create_task(fire(pools[i % CLIENTS], op, request, planned, slots, out))
+            task = asyncio.create_task(fire(session, base, op, request, planned, slots, out))
             tasks.add(task)
             task.add_done_callback(tasks.discard)
         out.sent, out.sending_s = count, loop.time() - started
@@ -693,11 +707,13 @@ def main() -> None:
             ("--rate", {"type": float, "default": 200.0, "help": "requests a second (default 200)"}),
             ("--backend", {"action": "append", "choices": ("sqlite", "postgresql"), "help": "repeatable"}),
             ("--workers", {"type": int, "default": 1, "help": "server worker processes (default 1)"}),
+            ("--threads", {"type": int, "help": "serve --threads (default: serve's)"}),
             ("--window", {"type": float, "default": 60.0, "help": "seconds a line over time covers (60)"}),
             ("--rss-every", {"type": float, "default": 5.0, "help": "seconds between RSS samples (5)"}),
         ],
     )
     WORKERS[0], WINDOW[0], RSS_EVERY[0] = args.workers, args.window, args.rss_every
+    THREADS[0] = args.threads
     if args.workers > 1:
         print(f"server: {args.workers} worker processes (RSS is read for each process of the server)")
     duration = args.duration or (10.0 if args.quick else 60.0)

@@ -4,12 +4,17 @@ key that share a prefix and then diverge) is refused by the witness and reported
 from __future__ import annotations
 
 import base64
+import http.server
 import json
 import shutil
+import socket
+import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 import pytest
 from typer.testing import CliRunner
 
@@ -30,6 +35,7 @@ from inwriting.storage import store as st
 from inwriting.storage.projections import load_state
 from inwriting.storage.store import Store
 from tests.conftest import StepClock, fresh_pg_database
+from tests.web.browser_support import LiveServer
 
 runner = CliRunner()
 
@@ -240,3 +246,133 @@ def test_the_cli_flow(split: SplitView, tmp_path: Path) -> None:
     bundles.export(split.b, bundle_b, "sg")
     code, _, err = run("verify", str(bundle_b), "--checkpoint", str(tmp_path / "a9.cosigned"))
     assert code == 1 and "fork" in err and root_hex(split.a9) in err.replace("\n", "")
+
+
+# ---- over HTTP: the log's public endpoints and `witness add URL`, `witness cosign --url` ------------
+
+
+@contextmanager
+def serving(*apps: App) -> Iterator[list[str]]:
+    """Each app under a real server on 127.0.0.1; yields their base URLs."""
+    servers = [LiveServer(app).start() for app in apps]
+    try:
+        yield [server.url for server in servers]
+    finally:
+        for server in servers:
+            server.stop()
+
+
+def test_a_witness_over_http_refuses_the_second_view(split: SplitView, witness_dir: str) -> None:
+    """Two servers show two histories under one origin and key. The witness trusts the first by its
+    URL, cosigns its checkpoints with the proofs it serves, and refuses the second's as a fork."""
+    key = w.init(witness_dir, "witness.example.org/w1")
+    with serving(split.a, split.b) as (url_a, url_b):
+        found, added = w.add_log_at(witness_dir, url_a + "/api/v1/")
+        with split.a.store.read() as conn:
+            assert found.log_key == load_state(conn).log_vkey
+        assert added and found.checkpoint == split.a9
+        state = Path(witness_dir, "@witness", "logs.json")
+        assert json.loads(state.read_text())["logs"][found.origin]["url"] == url_a
+
+        first = w.cosign_at(witness_dir, url_a)  # the first checkpoint is taken on trust
+        assert (first.size, first.previous) == (9, None)
+        open_cosigned(first.note, key)
+        before = state.read_bytes()
+        with pytest.raises(w.CosignRefused, match="fork") as refused:
+            w.cosign_at(witness_dir, url_b)  # B's newest is size 10, which no proof links to A's 9
+        assert root_hex(split.a9) in refused.value.message and root_hex(split.b10) in refused.value.message
+        assert state.read_bytes() == before  # nothing written
+
+        registry.register_party(split.a, "PL", "Republic of Poland")
+        registry.register_party(split.a, "IT", "Italian Republic")
+        a11 = cp_note(split.a)
+        with pytest.raises(w.LogUnreachable, match="cannot read"):  # no answer is no refusal: retry later
+            w.cosign(witness_dir, a11, w.ProofSource(url=f"http://127.0.0.1:{closed_port()}"))
+        assert state.read_bytes() == before
+        later = w.cosign_at(witness_dir, url_a)  # with the proof from 9 to 11 that A serves
+        assert later.note.startswith(a11) and later.previous == (9, bytes.fromhex(root_hex(split.a9)))
+
+
+def test_the_public_endpoints_show_signed_sizes_and_hashes_only(split: SplitView) -> None:
+    """No token needed, nothing of any event's content, and no tree head past the newest checkpoint."""
+    registry.register_party(split.a, "PL", "Republic of Poland")  # an unsigned tail: size 10, checkpoint 9
+    with serving(split.a) as (url,):
+        public = httpx.get(f"{url}/api/v1/public/log")
+        assert public.status_code == 200
+        assert set(public.json()) == {"ok", "origin", "log_key", "checkpoint"}
+        assert public.json()["checkpoint"] == split.a9
+        proof = httpx.get(f"{url}/api/v1/public/consistency", params={"old": 8, "new": 9})
+        assert proof.status_code == 200 and proof.json()["new_root"] == root_hex(split.a9)
+        tail = httpx.get(f"{url}/api/v1/public/consistency", params={"old": 8, "new": 10})
+        assert tail.status_code == 404 and "newest checkpoint is at size 9" in tail.text
+        backwards = httpx.get(f"{url}/api/v1/public/consistency", params={"old": 9, "new": 8})
+        assert backwards.status_code == 400 and "NEW <= 9;" in backwards.json()["error"]["message"]
+        assert "10" not in backwards.text  # the unsigned size is named nowhere
+        for text in (public.text, proof.text):
+            for secret in ("Russian Federation", "Republic of Poland", "Security guarantees", "ru-us"):
+                assert secret not in text
+        assert httpx.get(f"{url}/api/v1/checkpoints/latest").status_code == 401  # the rest still asks
+
+
+def closed_port() -> int:
+    """A port on 127.0.0.1 that nothing listens on (bound, then let go)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+class _HugeAnswer(http.server.BaseHTTPRequestHandler):
+    def do_GET(self) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.end_headers()
+        self.wfile.write(b'{"origin": "' + b"x" * (w.MAX_ANSWER + 10) + b'"}')
+
+    def log_message(self, *_: object) -> None:
+        return
+
+
+def test_a_bad_or_silent_server_is_refused_and_nothing_is_written(tmp_path: Path, witness_dir: str) -> None:
+    w.init(witness_dir, "witness.example.org/w1")
+    state = Path(witness_dir, "@witness", "logs.json")
+    for bad in ("ftp://127.0.0.1/", "http://", "http://127.0.0.1:1/?x=1", "not a url"):
+        with pytest.raises(InvalidInput):
+            w.add_log_at(witness_dir, bad)
+    with pytest.raises(w.LogUnreachable, match="cannot read"):
+        w.add_log_at(witness_dir, f"http://127.0.0.1:{closed_port()}")
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _HugeAnswer)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        with pytest.raises(w.LogUnreachable, match="more than"):
+            w.add_log_at(witness_dir, f"http://127.0.0.1:{server.server_address[1]}")
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert not state.exists()
+
+
+def test_the_cli_over_http(split: SplitView, tmp_path: Path) -> None:
+    wk = str(tmp_path / "w")
+
+    def run(*args: str) -> tuple[int, str, str]:
+        result = runner.invoke(cli_app, [*args, "--keystore", wk])
+        return result.exit_code, result.stdout, result.stderr
+
+    assert run("witness", "init", "--name", "witness.example.org/cli")[0] == 0
+    with serving(split.a, split.b) as (url_a, url_b):
+        code, out, err = run("witness", "add", url_a, "--json")
+        assert code == 0, err
+        added = json.loads(out)
+        assert added["added"] is True and added["url"] == url_a and added["origin"] in split.a9
+        code, out, err = run("witness", "add", url_a)
+        assert code == 0 and out.strip() == added["log_key"] and "already trusted" in err
+        code, out, err = run("witness", "cosign", "--url", url_a)
+        assert code == 0 and out.startswith(split.a9) and "cosigned" in err
+        code, _, err = run("witness", "cosign", "--url", url_b)
+        assert code == 1 and "fork" in err
+        (tmp_path / "b10.note").write_text(split.b10)
+        code, _, err = run("witness", "cosign", str(tmp_path / "b10.note"), "--url", url_a)
+        assert code == 1 and "fork suspected" in err  # A has no proof to B's size 10
+        code, _, err = run("witness", "cosign")
+        assert code == 1 and "--url" in err

@@ -204,6 +204,33 @@ def test_removed_delegates_and_revoked_tokens_are_401(api: Api) -> None:
         assert anonymous.headers["www-authenticate"] == "Bearer"
 
 
+PUBLIC_OPERATIONS = {  # what a log shows anyone, for witnesses: sizes and hashes only
+    ("get", "/public/log"),
+    ("get", "/public/consistency"),
+    ("get", "/openapi.json"),
+    ("get", "/docs"),
+}
+
+
+def test_every_operation_but_the_public_ones_wants_a_token(api: Api) -> None:
+    """Every operation the OpenAPI lists, called with no token or a token that does not exist, is 401
+    before it reads or writes anything; only the witnesses' public endpoints answer anyone."""
+    schema = api.client.get("/api/v1/openapi.json").json()
+    size = api.size()
+    called = 0
+    for path, operations in schema["paths"].items():
+        for method in operations:
+            if (method, path) in PUBLIC_OPERATIONS:
+                continue
+            url = "/api/v1" + path.replace("{", "").replace("}", "")  # each parameter named by its name
+            for headers in ({}, {"Authorization": "Bearer iw_tok_000000000000_" + "A" * 43}):
+                answer = api.client.request(method.upper(), url, headers=headers)
+                assert answer.status_code == 401, (method, path, headers, answer.text[:200])
+                called += 1
+    assert called >= 2 * 60 and api.size() == size
+    assert api.client.get("/api/v1/public/log").status_code == 200
+
+
 ACTING = {"as", "as_party", "actor", "acting", "delegate", "on_behalf_of", "signatory", "viewer"}
 
 

@@ -22,11 +22,10 @@ from sqlalchemy import Connection
 from inwriting.app.context import App
 from inwriting.domain.access import ROLE_ACTS
 from inwriting.domain.events import PartyId
-from inwriting.domain.fold import Refs
 from inwriting.domain.model import ROLES, Delegate
 from inwriting.errors import Conflict, InvalidInput, InwritingError, NotFound, Refused
 from inwriting.storage import credentials as cr
-from inwriting.storage.projections import load_state
+from inwriting.storage import projections
 
 
 class Unauthenticated(InwritingError):
@@ -129,8 +128,7 @@ def _today(app: App) -> str:
 
 
 def _active_delegate(conn: Connection, party: str, delegate: str) -> Delegate | None:
-    state = load_state(conn, Refs(delegates_of=frozenset({party})))
-    found = state.delegates.get(f"{party}/{delegate}")
+    found = projections.delegate(conn, party, delegate)
     return found if found is not None and found.removed_seq is None else None
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -167,6 +169,38 @@ def text_state(conn: Connection, texts: Iterable[str]) -> State:
     return replace(state, tracks=around.tracks, parties=state.parties.update(around.parties))
 
 
+class _ParsedTexts:
+    """The last few version texts read, parsed, by their content hash.
+
+    A stored text never changes under its hash (`check_blob` proved it when it was read), so a text
+    read again is not fetched, re-hashed and re-parsed: reading a version was a third of the cost of a
+    status or matrix request. Who may read it is still decided on every request. Bounded by count;
+    the texts are treaty drafts of tens of kilobytes.
+    """
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._texts: OrderedDict[str, DraftText] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, digest: str) -> DraftText | None:
+        with self._lock:
+            found = self._texts.get(digest)
+            if found is not None:
+                self._texts.move_to_end(digest)
+            return found
+
+    def put(self, digest: str, draft: DraftText) -> None:
+        with self._lock:
+            self._texts[digest] = draft
+            self._texts.move_to_end(digest)
+            while len(self._texts) > self._size:
+                self._texts.popitem(last=False)
+
+
+_PARSED = _ParsedTexts(64)
+
+
 def get_version(app: App, version: str, *, viewer: PartyId | None = None) -> tuple[Version, DraftText]:
     """A version and its text as `viewer` may read it (None: the operator, who reads everything).
 
@@ -198,12 +232,15 @@ def read_version(app: App, version: str, *, viewer: PartyId | None = None) -> Ve
         shown_version = found
         if viewer is not None and found.based_on:
             shown_version = _hide_base(text_state(conn, [found.based_on]), viewer, found)
-        stored = st.blob(conn, found.content)
-    if stored is None:
-        raise NotFound(f"the text of {version} ({found.content}) is not in this database")
-    salt, content = stored
-    check_blob(found.content, salt, content, where=f"version {version}")
-    draft = draft_from_json(parse(content, what=f"text of {version}"))
+        draft = _PARSED.get(found.content)
+        if draft is None:
+            stored = st.blob(conn, found.content)
+            if stored is None:
+                raise NotFound(f"the text of {version} ({found.content}) is not in this database")
+            salt, content = stored
+            check_blob(found.content, salt, content, where=f"version {version}")
+            draft = draft_from_json(parse(content, what=f"text of {version}"))
+            _PARSED.put(found.content, draft)
     if seen == ALL:
         return VersionView(found, draft, shown_version, draft)
     part = published_part(draft, frozenset(seen))

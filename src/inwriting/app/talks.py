@@ -39,8 +39,11 @@ def add_meeting(
     act_date(app, date, what="meeting date")
     actor = PartyId(as_party) if as_party else ev.OPERATOR
     with app.store.write() as writer:
-        same_day = t.meetings.c.id.like(f"{track}/{date}%")
-        query = select(t.meetings.c.id).where(t.meetings.c.track == track, same_day)
+        # A meeting's id starts with its track and date; the (track, date) index finds that day's.
+        same_day = t.meetings.c.id.startswith(f"{track}/{date}", autoescape=True)
+        query = select(t.meetings.c.id).where(
+            t.meetings.c.track == track, t.meetings.c.date == date, same_day
+        )
         taken = set(writer.conn.execute(query).scalars())
         mid, n = f"{track}/{date}", 2
         while mid in taken:

@@ -17,11 +17,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx
 from sqlalchemy import update
 
 from inwriting.app import log as log_cases
 from inwriting.app.context import App
 from inwriting.app.keystore import Keystore
+from inwriting.domain.fold import Refs
 from inwriting.errors import Conflict, InvalidInput, InwritingError, NotFound, VerificationError
 from inwriting.record import merkle
 from inwriting.record.checkpoint import Checkpoint, open_checkpoint, parse_checkpoint_body
@@ -123,8 +125,9 @@ def init(keystore_dir: str | None, name: str) -> CosignerKey:
     return Witness(keystore_dir).create(name)
 
 
-def add_log(keystore_dir: str | None, log_key: str) -> tuple[str, bool]:
-    """Trust a log by its verifier key (as `inwriting init` prints it); returns (origin, newly added)."""
+def add_log(keystore_dir: str | None, log_key: str, url: str | None = None) -> tuple[str, bool]:
+    """Trust a log by its verifier key (as `inwriting init` prints it); returns (origin, newly added).
+    `url`, the log's server, is kept in the witness's state as where this log was found."""
     verifier = NoteVerifier.from_vkey(log_key.strip())
     witness = Witness(keystore_dir)
     witness.cosigner()  # a witness must exist first
@@ -134,8 +137,13 @@ def add_log(keystore_dir: str | None, log_key: str) -> tuple[str, bool]:
         if known is not None:
             if known.get("log_key") != verifier.vkey:
                 raise Conflict(f"this witness already trusts {verifier.name} with key {known.get('log_key')}")
+            if url is not None and known.get("url") != url:
+                logs[verifier.name] = {**known, "url": url}
+                witness.save(logs)
             return verifier.name, False
         logs[verifier.name] = {"log_key": verifier.vkey, "size": None, "root": None, "time": None}
+        if url is not None:
+            logs[verifier.name]["url"] = url
         witness.save(logs)
     return verifier.name, True
 
@@ -146,6 +154,7 @@ class ProofSource:
 
     proof_json: str | None = None
     db: str | None = None
+    url: str | None = None  # the log's server (GET /api/v1/public/consistency), read before the lock
 
 
 def cosign(
@@ -160,6 +169,8 @@ def cosign(
     cosigner = witness.cosigner()
     body = parse_note(note).text
     origin = parse_checkpoint_body(body).origin
+    if source.url is not None:  # over the network: fetched before the lock, which it must not hold up
+        source = _prefetched(witness, origin, parse_checkpoint_body(body).size, source.url)
     with witness.locked():
         logs = witness.logs()
         known = logs.get(origin)
@@ -226,7 +237,8 @@ def _proof_path(old: int, cp: Checkpoint, source: ProofSource) -> list[bytes]:
         return _path_from_db(source.db, old, cp)
     raise InvalidInput(
         f"this witness cosigned size {old} of {cp.origin}; to cosign size {cp.size} it needs a consistency"
-        f" proof: --proof FILE (from `inwriting prove consistency {old} {cp.size} --json`) or --db LOGDB"
+        f" proof: --proof FILE (from `inwriting prove consistency {old} {cp.size} --json`), --db LOGDB"
+        " or --url URL (the log's server)"
     )
 
 
@@ -337,3 +349,159 @@ __all__ = [
     "cosign",
     "init",
 ]
+
+
+# ---- over HTTP: the log's public endpoints, and a witness that reads them ----------------------------
+
+PUBLIC = "/api/v1/public"
+MAX_ANSWER = 1 << 20  # bytes: a checkpoint or a proof is a few kilobytes
+HTTP_TIMEOUT = 10.0  # seconds, to connect and between two reads
+HTTP_DEADLINE = 30.0  # seconds for a whole answer (a server trickling bytes is cut off)
+
+
+class LogUnreachable(InwritingError):
+    """The log's server did not give what a witness asked for (`status`: its HTTP answer, if any)."""
+
+    code = "log_unreachable"
+    http_status = 502
+
+    def __init__(self, message: str, *, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+@dataclass(frozen=True)
+class PublicLog:
+    """What a log shows anyone, so that witnesses can find and check it: its origin, its key and its
+    newest signed checkpoint. Sizes and hashes only: nothing of any event's content."""
+
+    origin: str
+    log_key: str
+    checkpoint: str | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"origin": self.origin, "log_key": self.log_key, "checkpoint": self.checkpoint}
+
+
+def public_log(app: App) -> PublicLog:
+    with app.store.read() as conn:
+        meta = load_state(conn, Refs(meta=True))
+        latest = st.latest_checkpoint(conn)
+    if not meta.origin or not meta.log_vkey:
+        raise NotFound("this log has no genesis yet; run `inwriting init`")
+    return PublicLog(meta.origin, meta.log_vkey, None if latest is None else latest.note)
+
+
+def public_consistency(app: App, old: int, new: int) -> log_cases.ConsistencyProof:
+    """A consistency proof up to a size the log has signed a checkpoint for: what a witness needs, and
+    no tree head of the unsigned tail."""
+    with app.store.read() as conn:
+        latest = st.latest_checkpoint(conn)
+    if latest is None:
+        raise NotFound("this log has signed no checkpoint yet")
+    if new > latest.size:
+        raise NotFound(f"this log's newest checkpoint is at size {latest.size}; no proof to size {new}")
+    if not 0 < old <= new:  # checked here, so that no message names the size of the unsigned tail
+        raise InvalidInput(f"need 0 < OLD <= NEW <= {latest.size}; got {old} and {new}")
+    return log_cases.prove_consistency(app, old, new)
+
+
+def server_url(url: str) -> str:
+    """The log's server as given (`http://host:port`, with or without `/api/v1`), checked."""
+    text = url.strip().rstrip("/")
+    try:
+        parsed = httpx.URL(text)
+    except httpx.InvalidURL as exc:
+        raise InvalidInput(f"not a URL: {url!r}: {exc}") from exc
+    if parsed.scheme not in ("http", "https") or not parsed.host:
+        raise InvalidInput(f"not an http(s) URL of a log's server: {url!r}")
+    if parsed.query or parsed.fragment:
+        raise InvalidInput(f"give the log's server without a query or fragment: {url!r}")
+    return text.removesuffix("/api/v1")
+
+
+def _fetch(url: str, path: str, params: dict[str, int] | None = None) -> dict[str, Any]:
+    """GET a public endpoint of the log's server: its JSON, or LogUnreachable saying what went wrong."""
+    where = f"{url}{PUBLIC}{path}"
+    try:
+        with (
+            httpx.Client(timeout=HTTP_TIMEOUT, follow_redirects=False) as client,
+            client.stream("GET", where, params=params) as response,
+        ):
+            body = b""
+            deadline = time.monotonic() + HTTP_DEADLINE
+            for chunk in response.iter_bytes():
+                body += chunk
+                if len(body) > MAX_ANSWER:
+                    raise LogUnreachable(f"{where} answered more than {MAX_ANSWER:,} bytes")
+                if time.monotonic() > deadline:
+                    raise LogUnreachable(f"{where} took more than {HTTP_DEADLINE:.0f} s to answer")
+    except httpx.HTTPError as exc:
+        raise LogUnreachable(f"cannot read {where}: {exc}") from exc
+    try:
+        data = json.loads(body)
+    except (ValueError, RecursionError):  # RecursionError: hostile nesting
+        data = None
+    if response.status_code != 200 or not isinstance(data, dict):
+        error = data.get("error") if isinstance(data, dict) else None
+        detail = error.get("message") if isinstance(error, dict) else body[:200].decode(errors="replace")
+        raise LogUnreachable(
+            f"{where} answered HTTP {response.status_code}: {detail}", status=response.status_code
+        )
+    return data
+
+
+def fetch_log(url: str) -> PublicLog:
+    """The log's public face, its checkpoint (if any) checked against the key it serves."""
+    base = server_url(url)
+    data = _fetch(base, "/log")
+    origin, key, note = data.get("origin"), data.get("log_key"), data.get("checkpoint")
+    if not isinstance(origin, str) or not isinstance(key, str) or not isinstance(note, str | None):
+        raise LogUnreachable(f"{base}{PUBLIC}/log is not a log's public face (origin, log_key, checkpoint)")
+    verifier = NoteVerifier.from_vkey(key)
+    if verifier.name != origin:
+        raise VerificationError(f"the log at {base} serves origin {origin} with a key for {verifier.name}")
+    if note is not None:
+        open_checkpoint(note, verifier, origin=origin)
+    return PublicLog(origin, verifier.vkey, note)
+
+
+def add_log_at(keystore_dir: str | None, url: str) -> tuple[PublicLog, bool]:
+    """Trust the log served at `url` with the key it serves (trust on first use: compare the key with
+    what the log's operator publishes). Returns the log's public face and whether it is new."""
+    found = fetch_log(url)
+    _, added = add_log(keystore_dir, found.log_key, server_url(url))
+    return found, added
+
+
+def cosign_at(keystore_dir: str | None, url: str, clock: Clock = time.time) -> Cosigned:
+    """Cosign the newest checkpoint of the log served at `url`, with the consistency proof it serves
+    from the last size this witness cosigned (a log that cannot prove it is refused as a fork)."""
+    found = fetch_log(url)
+    if found.checkpoint is None:
+        raise NotFound(f"the log at {server_url(url)} has signed no checkpoint yet")
+    return cosign(keystore_dir, found.checkpoint, ProofSource(url=server_url(url)), clock)
+
+
+def _prefetched(witness: Witness, origin: str, size: int, url: str) -> ProofSource:
+    """The proof from the size this witness last cosigned for `origin` to `size`, from the log's server,
+    as a `prove consistency --json` text. Under the lock, `_path_from_json` checks that it still
+    starts where the witness stands (a cosigning in between makes it fail, and nothing is written)."""
+    known = witness.logs().get(origin)
+    previous = None if known is None else _previous(known)
+    if previous is None or not 0 < previous[0] < size:
+        return ProofSource()  # no proof needed, or a refusal that needs none
+    return ProofSource(proof_json=json.dumps(_proof_from_url(url, previous[0], size, origin)))
+
+
+def _proof_from_url(url: str, old: int, new: int, origin: str) -> dict[str, Any]:
+    try:
+        return _fetch(url, "/consistency", {"old": old, "new": new})
+    except LogUnreachable as exc:
+        if exc.status not in (400, 404):  # no answer, or a failing server: try again later
+            raise
+        raise CosignRefused(  # the server answered: it has no such proof
+            f"fork suspected: the log at {url} cannot prove that the checkpoint at size {new} extends"
+            f" size {old}, which this witness cosigned: {exc}",
+            where=f"checkpoint of {origin}",
+        ) from exc

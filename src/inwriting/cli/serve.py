@@ -19,6 +19,18 @@ def serve(
     workers: Annotated[
         int, typer.Option("--workers", min=1, max=64, help="Worker processes (each uses one core).")
     ] = 1,
+    threads: Annotated[
+        int | None,
+        typer.Option(
+            "--threads",
+            min=1,
+            max=256,
+            help=(
+                "Requests each worker process works on at once (default 4, or INWRITING_THREADS);"
+                " more wait their turn."
+            ),
+        ),
+    ] = None,
     db: DbOption = None,
     keystore: KeystoreOption = None,
     as_json: Annotated[bool, typer.Option("--json", hidden=True)] = False,
@@ -27,11 +39,14 @@ def serve(
     import uvicorn
 
     from inwriting.web.app import create_app
+    from inwriting.web.limits import ENV_THREADS
 
     try:
         address = ipaddress.ip_address(host)
     except ValueError as exc:
         raise InvalidInput(f"--host {host!r} is not an IP address") from exc
+    if threads is not None:  # read by each worker process as it starts (web.app.thread_limit)
+        os.environ[ENV_THREADS] = str(threads)
     app = open_app(db, keystore)
     shown = f"[{host}]" if address.version == 6 else host
     say(f"inwriting on http://{shown}:{port}/ (API: /api/v1, OpenAPI: /api/v1/openapi.json); Ctrl-C stops it")

@@ -53,30 +53,59 @@ def witness_init(
     sys.stdout.write(key.vkey + "\n")
 
 
+def _is_url(text: str) -> bool:
+    return text.strip().lower().startswith(("http://", "https://"))
+
+
 @witness_app.command("add")
 @reports_errors
 def witness_add(
-    log_key: Annotated[
-        str, typer.Argument(metavar="KEY", help="The log's verifier key, as `inwriting init` prints it.")
+    log: Annotated[
+        str,
+        typer.Argument(
+            metavar="URL|KEY",
+            help=(
+                "The log's server (http(s)://host:port; its key is read from GET /api/v1/public/log),"
+                " or the log's verifier key as `inwriting init` prints it."
+            ),
+        ),
     ],
     keystore: KeystoreOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Trust a log: cosign its checkpoints from now on."""
-    origin, added = witness_cases.add_log(keystore, log_key)
-    done(
-        as_json,
-        {"origin": origin, "added": added},
-        f"this witness {'now trusts' if added else 'already trusted'} the log {origin}",
-    )
+    """Trust a log: cosign its checkpoints from now on.
+
+    Given a URL, the key is the one the server serves: trust on first use. Compare the key printed
+    here with the one the log's operator publishes."""
+    if not _is_url(log):
+        origin, added = witness_cases.add_log(keystore, log)
+        done(
+            as_json,
+            {"origin": origin, "added": added},
+            f"this witness {'now trusts' if added else 'already trusted'} the log {origin}",
+        )
+        return
+    found, added = witness_cases.add_log_at(keystore, log)
+    url = witness_cases.server_url(log)
+    if as_json:
+        emit_json({"ok": True, "origin": found.origin, "added": added, "url": url, "log_key": found.log_key})
+        return
+    say(f"this witness {'now trusts' if added else 'already trusted'} the log {found.origin} at {url}")
+    say("its key, as the server gave it (compare it with the one its operator publishes):", label="note")
+    sys.stdout.write(found.log_key + "\n")
 
 
 @witness_app.command("cosign")
 @reports_errors
 def witness_cosign(
     checkpoint: Annotated[
-        Path, typer.Argument(metavar="CHECKPOINT_FILE", help="The log's signed checkpoint ('-': stdin).")
-    ],
+        Path | None,
+        typer.Argument(
+            metavar="[CHECKPOINT_FILE]",
+            help="The log's signed checkpoint ('-': stdin); with --url and no file, the server's newest.",
+            show_default=False,
+        ),
+    ] = None,
     proof: Annotated[
         Path | None,
         typer.Option(
@@ -89,14 +118,29 @@ def witness_cosign(
         str | None,
         typer.Option("--db", metavar="LOGDB", help="Read the consistency proof from the log's database."),
     ] = None,
+    url: Annotated[
+        str | None,
+        typer.Option(
+            "--url",
+            metavar="URL",
+            help="Read the checkpoint (unless a file is given) and the proof from the log's server.",
+        ),
+    ] = None,
     keystore: KeystoreOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Cosign a checkpoint if it extends the last one this witness cosigned; print the cosigned note."""
-    if proof is not None and log_db is not None:
-        raise InvalidInput("give --proof or --db, not both")
-    source = witness_cases.ProofSource(None if proof is None else _read(proof), log_db)
-    result = witness_cases.cosign(keystore, _read(checkpoint), source)
+    if sum(x is not None for x in (proof, log_db, url)) > 1:
+        raise InvalidInput("give one of --proof, --db and --url")
+    if checkpoint is None and url is None:
+        raise InvalidInput("give a CHECKPOINT_FILE, or --url URL to cosign the server's newest checkpoint")
+    if checkpoint is None and url is not None:
+        result = witness_cases.cosign_at(keystore, url)
+    else:
+        assert checkpoint is not None
+        server = None if url is None else witness_cases.server_url(url)
+        source = witness_cases.ProofSource(None if proof is None else _read(proof), log_db, server)
+        result = witness_cases.cosign(keystore, _read(checkpoint), source)
     if as_json:
         emit_json({"ok": True, **result.to_json()})
         return

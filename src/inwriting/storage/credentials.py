@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import BigInteger, Column, Connection, Engine, String, Table, insert, select, update
 
+from inwriting.storage.engine import one_writer
 from inwriting.storage.schema import metadata
 
 # No foreign keys to `delegates` or `parties`: those are projections that `rebuild` deletes and
@@ -51,8 +52,9 @@ CREDENTIAL_TABLES = (credentials, api_tokens)
 @contextmanager
 def writing(engine: Engine) -> Iterator[Connection]:
     """A unit of work on the credential tables alone. It does not take the log's lock (these rows are
-    not the log), so a login never waits behind appends; SQLite still serialises it (BEGIN IMMEDIATE)."""
-    with engine.connect() as conn, conn.begin():
+    not the log), so on PostgreSQL a login never waits behind appends; SQLite serialises every writer
+    (`one_writer`, then BEGIN IMMEDIATE)."""
+    with one_writer(engine), engine.connect() as conn, conn.begin():
         yield conn
 
 

@@ -182,6 +182,21 @@ def _load_delegates(conn: Connection, parties: Collection[str] | None) -> dict[s
     }
 
 
+_DELEGATE = select(t.delegates).where(
+    t.delegates.c.party == bindparam("party"), t.delegates.c.id == bindparam("id")
+)
+
+
+def delegate(conn: Connection, party: str, delegate_id: str) -> Delegate | None:
+    """One delegate (removed or not) by party and id: one row, as every authenticated request asks."""
+    r = conn.execute(_DELEGATE, {"party": party, "id": delegate_id}).first()
+    if r is None:
+        return None
+    return Delegate(
+        PartyId(r.party), r.id, r.name, r.title, tuple(json.loads(r.roles)), r.added_seq, r.removed_seq
+    )
+
+
 def _load_disclosures(conn: Connection, texts: Collection[str] | None) -> dict[str, Disclosure]:
     if texts is not None and not texts:
         return {}
@@ -771,12 +786,27 @@ def track_ids(conn: Connection, track: str | None = None) -> frozenset[str]:
 
 
 def next_number(conn: Connection, column: Any, prefix: str, *where: Any) -> int:
-    """1 + the greatest N of the ids `prefix`N in `column` (rows matching `where`), 1 if none.
+    """A number N for a new id `prefix`N in `column` (rows matching `where`) that no row has taken:
+    1 + the number of the newest such id (by seq, through an index: a few rows read), or, should that
+    one be taken already (ids recorded out of order), 1 + the greatest number taken."""
+    seq = column.table.c.seq
+    newest = conn.execute(
+        select(column).where(column.startswith(prefix, autoescape=True), *where).order_by(seq.desc()).limit(1)
+    ).scalar()
+    if newest is None:
+        return 1
+    rest = newest[len(prefix) :] if newest.startswith(prefix) else ""
+    if rest.isdigit() and not rest.startswith("0"):
+        candidate = int(rest) + 1
+        if conn.execute(select(column).where(column == f"{prefix}{candidate}")).first() is None:
+            return candidate
+    return _greatest_number(conn, column, prefix, *where) + 1
 
-    Reads the ids longest first, then greatest first, and stops at the first one that is `prefix`
-    and a number written without leading zeros: every id after it is a smaller number (or is no
-    number), so a write costs one row read, not one per id already taken."""
-    query = select(column).where(column.like(prefix.replace("%", "") + "%"), *where)
+
+def _greatest_number(conn: Connection, column: Any, prefix: str, *where: Any) -> int:
+    """The greatest N of the ids `prefix`N (0 if none): reads the ids longest first, then greatest
+    first, and stops at the first that is a number written without leading zeros."""
+    query = select(column).where(column.startswith(prefix, autoescape=True), *where)
     query = query.order_by(func.length(column).desc(), column.desc())
     found = 0
     for taken in conn.execute(query).scalars():
@@ -785,4 +815,4 @@ def next_number(conn: Connection, column: Any, prefix: str, *where: Any) -> int:
             found = max(found, int(rest))
             if not rest.startswith("0"):
                 break
-    return found + 1
+    return found

@@ -9,6 +9,7 @@ from sqlalchemy import (
     Boolean,
     Column,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     MetaData,
@@ -219,6 +220,8 @@ meetings = Table(
     Column("tabled", Text, nullable=False),  # JSON
     Column("by_party", String(80), nullable=False),
     Column("seq", BigInteger, nullable=False),
+    # A track's meetings in date order, a page at a time (GET /meetings) without sorting them all.
+    Index("ix_meetings_track_date_seq", "track", "date", "seq"),
 )
 
 preconditions = Table(
@@ -233,6 +236,8 @@ preconditions = Table(
     Column("anticipated", Boolean, nullable=False),
     Column("acts", Text, nullable=False),  # JSON [[act, party, date, reason, seq], ...]
     Column("seq", BigInteger, nullable=False),
+    # A track's preconditions in record order: pages, and the newest one's id to number the next.
+    Index("ix_preconditions_track_seq", "track", "seq"),
 )
 
 delegates = Table(
@@ -278,6 +283,7 @@ commitments = Table(
     Column("track", String(80), nullable=True),
     Column("seq", BigInteger, nullable=False),
     Column("data", Text, nullable=False),
+    Index("ix_commitments_seq", "seq"),  # record order: pages, and the newest id to number the next
 )
 
 statements = Table(
@@ -287,6 +293,7 @@ statements = Table(
     Column("party", String(80), ForeignKey("parties.id"), nullable=False, index=True),
     Column("seq", BigInteger, nullable=False),
     Column("data", Text, nullable=False),
+    Index("ix_statements_seq", "seq"),  # record order: pages, and the newest id to number the next
 )
 
 claims = Table(
@@ -296,6 +303,7 @@ claims = Table(
     Column("commitment", String(200), nullable=False, index=True),
     Column("seq", BigInteger, nullable=False),
     Column("data", Text, nullable=False),
+    Index("ix_claims_seq", "seq"),  # record order: pages, and the newest id to number the next
 )
 
 # Texts, content-addressed: hash = SHA-256(salt ‖ content). Part of the record (not rebuilt).

@@ -24,7 +24,7 @@ from inwriting.record.chain import ZERO_HASH, Head
 from inwriting.record.envelope import SignedEvent
 from inwriting.storage import projections
 from inwriting.storage import schema as t
-from inwriting.storage.engine import describe, is_sqlite, make_engine, sqlite_path
+from inwriting.storage.engine import describe, is_sqlite, make_engine, one_writer, sqlite_path
 
 
 class StorageError(InwritingError):
@@ -127,7 +127,7 @@ class Store:
     @contextmanager
     def write(self) -> Iterator[LogWriter]:
         """A unit of work holding the write lock; what it appended is flushed, then committed."""
-        with self.engine.connect() as conn:
+        with one_writer(self.engine), self.engine.connect() as conn:
             with conn.begin():
                 writer = LogWriter(conn, lock=not is_sqlite(self.engine), carry=self._carry)
                 yield writer

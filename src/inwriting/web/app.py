@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -11,8 +13,15 @@ from fastapi.staticfiles import StaticFiles
 from inwriting import __version__
 from inwriting.app.context import App
 from inwriting.web import errors
+from inwriting.web.limits import apply_thread_limit
 
 STATIC = Path(__file__).parent / "static"
+
+
+@asynccontextmanager
+async def _lifespan(_web: FastAPI) -> AsyncIterator[None]:
+    apply_thread_limit()
+    yield
 
 
 def create_api(app: App) -> FastAPI:
@@ -39,7 +48,14 @@ def create_api(app: App) -> FastAPI:
 
 
 def create_app(app: App) -> FastAPI:
-    web = FastAPI(title="inwriting", version=__version__, openapi_url=None, docs_url=None, redoc_url=None)
+    web = FastAPI(
+        title="inwriting",
+        version=__version__,
+        openapi_url=None,
+        docs_url=None,
+        redoc_url=None,
+        lifespan=_lifespan,
+    )
     web.state.inwriting = app
     errors.install(web)
     web.mount("/api/v1", create_api(app))

@@ -12,6 +12,7 @@ from inwriting.web.api import (
     instruments,
     me,
     negotiation,
+    public,
     record,
     register,
     search,
@@ -29,6 +30,7 @@ ROUTERS: list[APIRouter] = [
     register.router,
     record.router,
     search.router,
+    public.router,
 ]
 
 __all__ = ["ROUTERS"]

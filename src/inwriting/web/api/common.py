@@ -23,6 +23,7 @@ from starlette.types import Message
 
 from inwriting.app.recorder import Recorded
 from inwriting.web.errors import error_response
+from inwriting.web.limits import WRITE_METHODS, writes_gate
 
 # ---- identifiers ---------------------------------------------------------------------------------
 # Checked here so that a malformed id is a 400 before any use case (or database) sees it; each
@@ -137,7 +138,8 @@ MAX_BODY = 1 << 20  # a JSON body; routes that take texts raise it
 
 class LimitedRoute(APIRoute):
     """A route that refuses a body over `openapi_extra["x-max-body"]` bytes (else MAX_BODY) with the
-    413 envelope: up front when Content-Length says so, else while the body streams in."""
+    413 envelope: up front when Content-Length says so, else while the body streams in. A request that
+    writes waits for its turn (`web.limits.writes_gate`) before it takes a thread."""
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
@@ -158,6 +160,9 @@ class LimitedRoute(APIRoute):
                     raise HTTPException(413, f"the request body is over {limit} bytes")
                 return message
 
+            if request.method in WRITE_METHODS:  # see web.limits: writes must not fill every thread
+                async with writes_gate():
+                    return await handler(Request(request.scope, receive))
             return await handler(Request(request.scope, receive))
 
         return limited
