@@ -372,10 +372,11 @@ def test_tampered_event_is_named_by_log_verify(cli: Cli) -> None:
 
 def test_checkpoint_prints_a_signed_note(cli: Cli) -> None:
     note = cli.ok("checkpoint").stdout
-    origin, size, root_b64, blank, signature, end = note.split("\n")
+    origin, size, root_b64, created, blank, signature, end = note.split("\n")
     assert (origin, size, blank, end) == (ORIGIN, str(SIZE), "", "")
     assert signature.startswith(f"— {ORIGIN} ")
     document = cli.ok_json("checkpoint")
+    assert created == f"inwriting-created {document['created']}"  # signed, so `log verify` holds it
     assert document["size"] == SIZE
     assert document["note"] == note
     assert base64.b64decode(root_b64).hex() == document["root"] == cli.ok_json("log", "verify")["root"]

@@ -10,10 +10,12 @@ from inwriting.app import log as log_cases
 from inwriting.app import registry, setup
 from inwriting.app.context import App
 from inwriting.app.recorder import submit
+from inwriting.app.setup import log_signer
 from inwriting.domain import events as ev
-from inwriting.errors import Conflict, InvalidInput, NotFound, RecordError, Refused
+from inwriting.domain.model import State
+from inwriting.errors import Conflict, InvalidInput, NotFound, RecordError, Refused, VerificationError
 from inwriting.record import merkle
-from inwriting.record.checkpoint import open_checkpoint
+from inwriting.record.checkpoint import Checkpoint, open_checkpoint, sign_checkpoint
 from inwriting.record.envelope import SignedEvent
 from inwriting.record.keys import SigningKey
 from inwriting.record.note import NoteVerifier
@@ -271,3 +273,26 @@ def test_future_dated_and_operator_key_revocation_are_refused(app: App) -> None:
     with pytest.raises(Refused, match="operator's key cannot be revoked"):
         registry.revoke_key(app, ev.OPERATOR, operator.key_id, "oops")
     assert row_counts(app) == before
+
+
+def test_a_checkpoint_signs_when_it_was_made(app: App) -> None:
+    """Its `created` time is a signed extension line, so changing the stored time fails `log verify`;
+    a checkpoint signed before that line existed (no line) still verifies, its time unchecked."""
+    populate(app)
+    cp = log_cases.checkpoint(app)
+    opened = open_checkpoint(cp.note, NoteVerifier.from_vkey(str(_state(app).log_vkey)))
+    assert opened.extensions == (f"inwriting-created {cp.created}",)
+    with app.store.write() as writer:
+        writer.conn.execute(t.checkpoints.update().values(created="2020-01-01T00:00:00.000000Z"))
+    with pytest.raises(VerificationError, match="stored as made at '2020-01-01") as caught:
+        log_cases.verify(app)
+    assert caught.value.where == f"checkpoint at size {cp.size}"
+    legacy = sign_checkpoint(Checkpoint(opened.origin, opened.size, opened.root), log_signer(app))
+    with app.store.write() as writer:
+        writer.conn.execute(t.checkpoints.update().values(note=legacy))
+    assert log_cases.verify(app).size == cp.size
+
+
+def _state(app: App) -> State:
+    with app.store.read() as conn:
+        return load_state(conn)

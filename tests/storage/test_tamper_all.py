@@ -103,16 +103,6 @@ MIN_MUTATIONS = 800
 KNOWN_LIMITS = {
     ("checkpoints", "delete", None): "a checkpoint is evidence given to others: the database alone cannot"
     " show one was deleted; a witness's cosignature or a party's bundle can (see witnesses)",
-    (
-        "checkpoints",
-        "char",
-        "created",
-    ): "when it was made is the operator's note, not signed in the checkpoint",
-    (
-        "checkpoints",
-        "value",
-        "created",
-    ): "when it was made is the operator's note, not signed in the checkpoint",
 }
 
 

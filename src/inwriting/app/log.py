@@ -20,7 +20,13 @@ from inwriting.importers.prose import MEDIA_TYPES as PROSE_MEDIA_TYPES
 from inwriting.record import merkle
 from inwriting.record.blob import check_blob
 from inwriting.record.canonical import parse
-from inwriting.record.checkpoint import Checkpoint, open_checkpoint, sign_checkpoint
+from inwriting.record.checkpoint import (
+    Checkpoint,
+    created_line,
+    open_checkpoint,
+    sign_checkpoint,
+    signed_created,
+)
 from inwriting.record.envelope import SignedEvent, hash_ref
 from inwriting.record.instrument import MEDIA_TYPE as INSTRUMENT_MEDIA_TYPE
 from inwriting.record.instrument import check_agreed_text
@@ -292,6 +298,9 @@ def _check_checkpoints(state: State, stored: dict[int, st.StoredCheckpoint], roo
                 f" at {size} is {roots[size].hex()}",
                 where=where,
             )
+        signed = signed_created(opened)
+        if signed is not None and signed != cp.created:  # older checkpoints do not sign it
+            raise VerificationError(f"is stored as made at {cp.created!r} but signs {signed!r}", where=where)
 
 
 def _check_texts(conn: Connection, state: State) -> None:
@@ -386,8 +395,8 @@ def checkpoint(app: App) -> st.StoredCheckpoint:
         if latest is not None and latest.size == size:
             return latest
         root = writer.root()
-        note = sign_checkpoint(Checkpoint(signer.name, size, root), signer)
-        created = app.now()
+        created = app.now()  # signed with the rest, so that `log verify` can hold the stored time to it
+        note = sign_checkpoint(Checkpoint(signer.name, size, root, (created_line(created),)), signer)
         writer.add_checkpoint(size, root, note, created)
         return st.StoredCheckpoint(size, root, note, created)
 

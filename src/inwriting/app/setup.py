@@ -15,7 +15,6 @@ from inwriting.app.recorder import record_in
 from inwriting.domain import events as ev
 from inwriting.domain.fold import Refs
 from inwriting.errors import InvalidInput, NotFound
-from inwriting.record.checkpoint import Checkpoint
 from inwriting.record.keys import SigningKey, b64
 from inwriting.record.note import NoteSigner, NoteVerifier
 from inwriting.record.verifier import key_proof_message
@@ -115,9 +114,3 @@ def _find_log_seed(keystore: Keystore, vkey: str) -> bytes | None:
         if NoteSigner(NoteVerifier.from_vkey(vkey).name, key.seed).vkey == vkey:
             return key.seed
     return None
-
-
-def sign_checkpoint_now(signer: NoteSigner, size: int, root: bytes) -> str:
-    from inwriting.record.checkpoint import sign_checkpoint
-
-    return sign_checkpoint(Checkpoint(signer.name, size, root), signer)

@@ -121,7 +121,8 @@ def checkpoint(db: DbOption = None, keystore: KeystoreOption = None, as_json: Js
     with app_for(db, keystore) as app:
         cp = log_cases.checkpoint(app)
     if as_json:
-        emit_json({"ok": True, "size": cp.size, "root": cp.root.hex(), "note": cp.note})
+        created = cp.created  # also signed in the note, as its `inwriting-created` line
+        emit_json({"ok": True, "size": cp.size, "root": cp.root.hex(), "note": cp.note, "created": created})
     else:
         sys.stdout.write(cp.note)
 

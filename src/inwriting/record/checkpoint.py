@@ -43,6 +43,24 @@ class Checkpoint:
         return "".join(line + "\n" for line in lines)
 
 
+CREATED = "inwriting-created"  # an extension line: `inwriting-created 2026-11-24T06:55:28.123456Z`
+
+
+def created_line(created: str) -> str:
+    """The extension line that signs when a checkpoint was made (inwriting's own; C2SP lets a log
+    add extension lines, and verifiers that do not know one pass it by)."""
+    return f"{CREATED} {created}"
+
+
+def signed_created(cp: Checkpoint) -> str | None:
+    """When the checkpoint says it was made, if it says so (those signed before 2026-11-24 do not)."""
+    for line in cp.extensions:
+        name, _, value = line.partition(" ")
+        if name == CREATED:
+            return value
+    return None
+
+
 def parse_checkpoint_body(text: str) -> Checkpoint:
     """Read a checkpoint from note text; VerificationError names the offending line."""
     if not text.endswith("\n"):
