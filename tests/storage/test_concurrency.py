@@ -6,6 +6,8 @@ import multiprocessing
 import multiprocessing.synchronize
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -99,21 +101,28 @@ def _hold_writer_lock(db_url: str, held: multiprocessing.synchronize.Event, seco
     store.dispose()
 
 
-def test_a_writer_waits_its_turn_behind_another_process(app: App, db_url: str) -> None:
-    """On SQLite a write queues behind another process's turn (the `DB-writer` lock) and then
-    succeeds; on PostgreSQL there is no such turn (its row lock on the head orders writers)."""
+@contextmanager
+def another_process_taking_its_turn(db_url: str, seconds: float) -> Iterator[None]:
+    """Inside: another process holds the writers' turn on `db_url` for `seconds` from the start."""
     ctx = multiprocessing.get_context("spawn")
     held = ctx.Event()
-    holder = ctx.Process(target=_hold_writer_lock, args=(db_url, held, 1.5))
+    holder = ctx.Process(target=_hold_writer_lock, args=(db_url, held, seconds))
     holder.start()
     try:
         assert held.wait(30), "the other process never took its turn"
-        started = time.monotonic()
-        registry.new_process(app, "queued", "Written once the other process's turn ended")
-        waited = time.monotonic() - started
+        yield
     finally:
         holder.join(30)
     assert holder.exitcode == 0
+
+
+def test_a_writer_waits_its_turn_behind_another_process(app: App, db_url: str) -> None:
+    """On SQLite a write queues behind another process's turn (the `DB-writer` lock) and then
+    succeeds; on PostgreSQL there is no such turn (its row lock on the head orders writers)."""
+    with another_process_taking_its_turn(db_url, 1.5):
+        started = time.monotonic()
+        registry.new_process(app, "queued", "Written once the other process's turn ended")
+        waited = time.monotonic() - started
     if db_url.startswith("postgresql"):
         assert waited < 1.0
     else:
@@ -124,16 +133,9 @@ def test_a_writer_waits_its_turn_behind_another_process(app: App, db_url: str) -
 def test_a_writer_kept_out_too_long_gives_up_and_writes_nothing(app: App, db_url: str) -> None:
     if db_url.startswith("postgresql"):
         pytest.skip("PostgreSQL orders writers by its row lock on the head; there is no turn to wait for")
-    ctx = multiprocessing.get_context("spawn")
-    held = ctx.Event()
-    holder = ctx.Process(target=_hold_writer_lock, args=(db_url, held, 3.0))
-    holder.start()
-    try:
-        assert held.wait(30), "the other process never took its turn"
+    with another_process_taking_its_turn(db_url, 3.0):
         size = log_size(app)
         with pytest.raises(DatabaseBusy, match="busy"), one_writer(app.store.engine, wait=0.3):
             raise AssertionError("got a turn that another process holds")
         assert log_size(app) == size
-    finally:
-        holder.join(30)
     registry.new_process(app, "later", "Written once the turn is free again")
