@@ -4,8 +4,8 @@ of those, requests that write.
 The endpoints are synchronous and run in anyio's thread pool, whose default is 40 threads. In one
 Python process only one thread computes at a time, so beyond a few threads (enough to overlap waiting
 on the database) more threads only add switching, and each holds its request's working memory at
-once. Measured at 200 req/s on two workers (docs/reliability.md, "Load"): 40 threads took a third
-more CPU than 2-4 threads, with a p99 near a second against under 100 ms. Requests beyond the limit
+once. Measured at 200 req/s on two workers (docs/reliability.md, "Load"): 8 threads took 134 % of
+a core and a p99 near a second, 2-4 threads 94-110 % and a p99 of 47-135 ms. Requests beyond the limit
 wait their turn in the event loop, where waiting costs nothing.
 
 Writes take turns on the database (SQLite: one writer at a time). A write waiting for its turn in a
