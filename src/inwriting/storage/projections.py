@@ -174,12 +174,7 @@ def _some(conn: Connection, statements: tuple[Any, Any], ids: Collection[str], d
 def _load_delegates(conn: Connection, parties: Collection[str] | None) -> dict[str, Delegate]:
     if parties is not None and not parties:
         return {}
-    return {
-        f"{r.party}/{r.id}": Delegate(
-            PartyId(r.party), r.id, r.name, r.title, tuple(json.loads(r.roles)), r.added_seq, r.removed_seq
-        )
-        for r in _rows(conn, _DELEGATES, parties)
-    }
+    return {f"{r.party}/{r.id}": _delegate_of(r) for r in _rows(conn, _DELEGATES, parties)}
 
 
 _DELEGATE = select(t.delegates).where(
@@ -190,8 +185,10 @@ _DELEGATE = select(t.delegates).where(
 def delegate(conn: Connection, party: str, delegate_id: str) -> Delegate | None:
     """One delegate (removed or not) by party and id: one row, as every authenticated request asks."""
     r = conn.execute(_DELEGATE, {"party": party, "id": delegate_id}).first()
-    if r is None:
-        return None
+    return None if r is None else _delegate_of(r)
+
+
+def _delegate_of(r: Any) -> Delegate:
     return Delegate(
         PartyId(r.party), r.id, r.name, r.title, tuple(json.loads(r.roles)), r.added_seq, r.removed_seq
     )

@@ -8,7 +8,7 @@ import re
 import shutil
 import tempfile
 from collections.abc import Callable, Coroutine, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any, Literal, Self
 
@@ -160,10 +160,10 @@ class LimitedRoute(APIRoute):
                     raise HTTPException(413, f"the request body is over {limit} bytes")
                 return message
 
-            if request.method in WRITE_METHODS:  # see web.limits: writes must not fill every thread
-                async with writes_gate():
-                    return await handler(Request(request.scope, receive))
-            return await handler(Request(request.scope, receive))
+            # See web.limits: requests that write wait for a turn here, so they cannot fill every thread.
+            turn = writes_gate() if request.method in WRITE_METHODS else nullcontext()
+            async with turn:
+                return await handler(Request(request.scope, receive))
 
         return limited
 
